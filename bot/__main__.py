@@ -1,0 +1,194 @@
+"""The `coach` command line: the one place that builds engines, clients, the app and the scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import urllib.error
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import jobs
+from bot.config import README_HINT, ConfigError, Settings, load_settings
+from bot.scheduler import make_scheduler
+from bot.services import workspaces
+from bot.slack.app import create_app
+from bot.slack.sender import SlackSender, make_client
+from bot.store import migrate
+from bot.store.db import database_answers, make_engine, make_session_factory
+
+logger = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run the chosen command, and turn setup problems into one line."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        handler: Callable[[Settings, argparse.Namespace], int] = args.handler
+        return handler(settings, args)
+    except ConfigError as error:
+        sys.stderr.write(f"coach: {error}\n")
+        return 2
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        sys.stderr.write(f"coach: cannot use the database in DATABASE_URL: {reason}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="coach", description="Lead Coach: a Slack coach for technical leads.")
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="Socket Mode and the scheduler in one process").set_defaults(handler=cmd_run)
+
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 3000)")
+    serve.add_argument("--no-scheduler", action="store_true", help="serve requests only; run a worker too")
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("worker", help="the scheduler only").set_defaults(handler=cmd_worker)
+
+    tick = sub.add_parser("tick", help="one pass of everything due at an instant, then exit")
+    tick.add_argument("--now", type=parse_instant, default=None, help="ISO-8601 instant with offset")
+    tick.set_defaults(handler=cmd_tick)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(title="db commands", required=True, metavar="DB_COMMAND")
+    db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
+    return parser
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant with a UTC offset, for `tick --now`."""
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not ISO-8601, e.g. 2026-11-20T16:31:00+01:00") from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-11-20T16:31:00Z")
+    return instant
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """Apply migrations."""
+    migrate.upgrade(settings.database_url)
+    sys.stdout.write(f"database at revision {migrate.head_revision()}\n")
+    return 0
+
+
+def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
+    """One pass of everything due, then exit."""
+    settings.require("SLACK_BOT_TOKEN")
+    engine = open_database(settings)
+    client = connect_slack(settings, engine)
+    now = args.now or datetime.now().astimezone()
+    report = jobs.run_tick(make_session_factory(engine), SlackSender(client), now)
+    sys.stdout.write(report.summary() + "\n")
+    return 0
+
+
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    """The scheduler alone, in the foreground."""
+    settings.require("SLACK_BOT_TOKEN")
+    engine = open_database(settings)
+    client = connect_slack(settings, engine)
+    scheduler = make_scheduler(ticker(engine, client), blocking=True)
+    logger.info("worker started: ticking every minute")
+    scheduler.start()
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """HTTP mode, with the scheduler in the same process unless --no-scheduler."""
+    import waitress
+
+    from bot.web import MAX_BODY_BYTES, make_wsgi_app
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    engine = open_database(settings)
+    client = connect_slack(settings, engine)
+    app = create_app(settings, make_session_factory(engine), client)
+    scheduler = None if args.no_scheduler else make_scheduler(ticker(engine, client), blocking=False)
+    if scheduler is not None:
+        scheduler.start()
+    port = args.port or settings.port
+    logger.info("serving Slack requests on port %d (scheduler %s)", port, "on" if scheduler else "off")
+    try:
+        waitress.serve(
+            make_wsgi_app(app, lambda: database_answers(engine)),
+            host="0.0.0.0",
+            port=port,
+            threads=16,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="lead-coach",
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """Socket Mode and the scheduler in one process."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    engine = open_database(settings)
+    client = connect_slack(settings, engine)
+    app = create_app(settings, make_session_factory(engine), client)
+    scheduler = make_scheduler(ticker(engine, client), blocking=False)
+    scheduler.start()
+    try:
+        SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def open_database(settings: Settings) -> Engine:
+    """An engine on a current schema: SQLite is migrated in place, PostgreSQL must be migrated first."""
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name == "sqlite":
+        migrate.upgrade(settings.database_url)
+    elif not migrate.is_current(engine):
+        raise ConfigError("the database schema is out of date: run `coach db upgrade` first.")
+    return engine
+
+
+def connect_slack(settings: Settings, engine: Engine) -> WebClient:
+    """A client whose token Slack accepts; records the workspace it belongs to."""
+    client = make_client(settings.bot_token, settings.slack_api_url)
+    try:
+        auth = client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error", "error")
+        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN ({code}): check it ({README_HINT}).") from None
+    except (urllib.error.URLError, OSError):
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: check SLACK_API_URL.") from None
+    with make_session_factory(engine).begin() as session:
+        workspaces.installed(
+            session, str(auth["team_id"]), auth.get("team"), settings.timezone, settings.digest_channel
+        )
+    return client
+
+
+def ticker(engine: Engine, client: WebClient) -> Callable[[datetime], jobs.TickReport]:
+    """The scheduler's job: one tick at the given instant."""
+    session_factory = make_session_factory(engine)
+    sender = SlackSender(client)
+    return lambda now: jobs.run_tick(session_factory, sender, now)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The Bolt app factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.slack import actions, commands, events
+from bot.slack.deps import AppDeps
+from bot.slack.handling import handle_error
+from bot.slack.sender import SlackSender
+from bot.slack.text import make_environment
+from bot.store.models import utcnow
+
+
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    clock: Callable[[], datetime] = utcnow,
+) -> App:
+    """Build the Slack app with every listener registered."""
+    deps = AppDeps(
+        settings=settings,
+        session_factory=session_factory,
+        sender=SlackSender(client),
+        templates=make_environment(),
+        clock=clock,
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret or "",
+        # Listeners write to the database before Slack is answered; Slack calls run after, lazily.
+        process_before_response=True,
+        token_verification_enabled=False,
+        logger=logging.getLogger("bot.slack.app"),
+    )
+    app.error(handle_error)
+    commands.register(app, deps)
+    events.register(app, deps)
+    actions.register(app, deps)
+    return app

@@ -1,0 +1,14 @@
+"""Slash-command listeners."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.commands import coach, placeholders
+from bot.slack.deps import AppDeps
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register every slash command."""
+    coach.register(app, deps)
+    placeholders.register(app, deps)

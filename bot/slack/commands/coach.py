@@ -1,0 +1,69 @@
+"""/coach: start, help, and a short help for anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+
+from bot.services import enrollment
+from bot.services.home import format_local
+from bot.slack.deps import AppDeps
+from bot.slack.handling import respond_with
+from bot.slack.homes import publish_home
+from bot.slack.text import render
+
+COMING_SOON = ("stop", "pause", "resume", "settings", "summary", "digest", "export", "forget")
+
+
+def subcommand(command: dict[str, Any]) -> str:
+    """The first word after /coach, lowercased."""
+    words = str(command.get("text") or "").split()
+    return words[0].lower() if words else ""
+
+
+def is_subcommand(*names: str) -> Callable[[dict[str, Any]], bool]:
+    """A Bolt matcher for `/coach <name> …`."""
+
+    def matches(command: dict[str, Any]) -> bool:
+        return subcommand(command) in names
+
+    return matches
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register /coach and its subcommands."""
+
+    def ack_now(ack: Ack) -> None:
+        ack()
+
+    def start(command: dict[str, Any], respond: Respond) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+
+        def work() -> str:
+            with deps.session_factory.begin() as session:
+                result = enrollment.start(session, deps.sender, team_id, user_id, deps.settings.timezone, deps.clock())
+                next_prompt = result.lead.next_prompt_at
+            publish_home(deps, team_id, user_id)
+            return render(
+                deps.templates,
+                "enrolled.md.j2",
+                name=result.lead.display_name or "there",
+                already_enrolled=result.already_enrolled,
+                next_prompt=format_local(next_prompt, result.timezone) if next_prompt else "soon",
+                timezone=result.timezone,
+            )
+
+        respond_with(respond, work)
+
+    def help_or_soon(ack: Ack, command: dict[str, Any]) -> None:
+        name = subcommand(command)
+        if name in COMING_SOON:
+            ack(text=render(deps.templates, "coming_soon.md.j2", command=f"/coach {name}"))
+        else:
+            ack(text=render(deps.templates, "help.md.j2"))
+
+    app.command("/coach", matchers=[is_subcommand("start")])(ack=ack_now, lazy=[start])
+    app.command("/coach")(help_or_soon)

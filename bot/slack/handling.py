@@ -1,0 +1,54 @@
+"""Turning failures into friendly answers; the one place listeners' errors are mapped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.context.respond import Respond
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services.errors import UserFacingError
+from bot.services.ports import SlackError
+
+logger = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+DATABASE_DOWN = "I can't reach my database right now, so nothing was saved. Please try again in a minute."
+SLACK_DOWN = "Slack didn't answer me just now. Please try again in a minute."
+
+
+def friendly_message(error: Exception) -> str:
+    """The message a person sees for this error; unexpected ones are logged with their traceback."""
+    if isinstance(error, UserFacingError):
+        return str(error)
+    if isinstance(error, SQLAlchemyError):
+        logger.error("database error: %s", type(error).__name__)
+        return DATABASE_DOWN
+    if isinstance(error, SlackError):
+        logger.warning("slack error: %s", error.code)
+        return SLACK_DOWN
+    logger.exception("unexpected error in a listener", exc_info=error)
+    return SOMETHING_WENT_WRONG
+
+
+def respond_with(respond: Respond, work: Callable[[], str]) -> None:
+    """Run a command's slow part and answer ephemerally with its text, or with a friendly error."""
+    try:
+        text = work()
+    except Exception as error:  # every failure becomes a message; unexpected ones are logged
+        text = friendly_message(error)
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Bolt's error handler for acknowledging listeners (they run before the HTTP response)."""
+    message = friendly_message(error)
+    if body.get("type") == "event_callback":
+        # 503 makes Slack retry the event; our event-id record keeps the retry from counting twice.
+        return BoltResponse(status=503, body="")
+    if "command" in body:
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
+    return BoltResponse(status=200, body="")

@@ -1,0 +1,52 @@
+"""Queries about workspaces and leads."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.models import Lead, Workspace
+
+
+def get_workspace(session: Session, team_id: str) -> Workspace | None:
+    """The workspace with this team id, if known."""
+    return session.get(Workspace, team_id)
+
+
+def get_or_create_workspace(session: Session, team_id: str, timezone: str) -> Workspace:
+    """The workspace with this team id, created with the default timezone if new."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        try:
+            with session.begin_nested():
+                workspace = Workspace(team_id=team_id, timezone=timezone)
+                session.add(workspace)
+        except IntegrityError:  # another request created it first
+            workspace = session.get(Workspace, team_id, populate_existing=True)
+            assert workspace is not None
+    return workspace
+
+
+def get_lead(session: Session, team_id: str, user_id: str) -> Lead | None:
+    """The lead for this Slack user in this workspace, if known."""
+    return session.scalars(select(Lead).where(Lead.team_id == team_id, Lead.user_id == user_id)).one_or_none()
+
+
+def get_or_create_lead(session: Session, team_id: str, user_id: str) -> Lead:
+    """The lead for this user, created (not enrolled) if new."""
+    lead = get_lead(session, team_id, user_id)
+    if lead is None:
+        try:
+            with session.begin_nested():
+                lead = Lead(team_id=team_id, user_id=user_id)
+                session.add(lead)
+        except IntegrityError:  # another request created it first
+            lead = get_lead(session, team_id, user_id)
+            assert lead is not None
+    return lead
+
+
+def clear_schedules(session: Session, team_id: str) -> None:
+    """Nothing more is due for anyone in this workspace."""
+    session.execute(update(Lead).where(Lead.team_id == team_id).values(next_prompt_at=None, next_summary_at=None))

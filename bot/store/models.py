@@ -1,0 +1,213 @@
+"""Typed ORM models. Every row belongs to a Slack workspace (team id), directly or through its lead."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores it naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Always hand back an aware UTC datetime."""
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware."""
+    return datetime.now(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The one declarative base; constraint names are fixed so migrations are portable."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), str: String(255)}
+
+
+class Workspace(Base):
+    """A Slack workspace the app is installed in."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_channel: Mapped[str | None] = mapped_column(String(32))
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=5)  # ISO weekday, 5 = Friday
+    digest_time: Mapped[time] = mapped_column(Time, default=time(16, 0))
+    next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
+    installer_user_id: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Lead(Base):
+    """A person coached in one workspace; `enrolled` means daily prompts are on."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: the workspace's
+    prompt_time: Mapped[time] = mapped_column(Time, default=time(16, 30))
+    workdays: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekday digits
+    summary_weekday: Mapped[int] = mapped_column(Integer, default=5)
+    summary_time: Mapped[time | None] = mapped_column(Time)  # None: the prompt time
+    share_by_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[date | None] = mapped_column(Date)  # inclusive, in the lead's local dates
+    enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once Slack says unreachable
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    next_prompt_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_summary_at: Mapped[datetime | None] = mapped_column(index=True)
+    invited_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Delivery(Base):
+    """One message we owe someone; the unique key makes a second one for the same period impossible."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "recipient", "kind", "period_key"),
+        Index(None, "lead_id", "created_at"),
+        Index(None, "status", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # prompt | reflect | summary | digest
+    period_key: Mapped[str] = mapped_column(String(40))  # local date, ISO week, or a one-off key
+    recipient: Mapped[str] = mapped_column(String(32))  # user id or channel id
+    prompt_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reply(Base):
+    """A lead's answer to a prompt, or a free-standing DM."""
+
+    __tablename__ = "replies"
+    __table_args__ = (Index(None, "lead_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # thread | dm | modal
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+
+class ImpactEntry(Base):
+    """A piece of invisible work, filed into categories; from a reply or logged directly."""
+
+    __tablename__ = "impact_entries"
+    __table_args__ = (Index(None, "lead_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # reply | command | modal | home
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    categories_by_lead: Mapped[bool] = mapped_column(Boolean, default=False)  # the lead's correction wins
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+
+class EntryCategory(Base):
+    """One category an impact entry is filed under (multi-label)."""
+
+    __tablename__ = "entry_categories"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("impact_entries.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Diagnostic(Base):
+    """One run of the 'why am I coding?' diagnostic."""
+
+    __tablename__ = "diagnostics"
+    __table_args__ = (Index(None, "lead_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    task: Mapped[str] = mapped_column(Text)
+    ownership: Mapped[str] = mapped_column(String(16))  # yes | with_support | no
+    pull: Mapped[str] = mapped_column(String(16))  # strategic | hiding | leverage | dopamine
+    hours: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # delegated | paired | myself
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome_at: Mapped[datetime | None]
+
+
+class ProcessedEvent(Base):
+    """An Events API event id we have handled, so a retry is processed once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,132 @@
+"""Fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the Slack-compatible
+server, and the real app wired to both."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slack_bolt import App
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings, normalize_database_url
+from bot.slack.app import create_app
+from bot.slack.sender import make_client
+from bot.store import migrate
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Base
+from tests.slack_api import SlackAPIServer
+from tests.support import BOT_TOKEN, SIGNING_SECRET, Clock, SlackRequests
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+def postgres_schema_url(schema: str) -> str:
+    """The test PostgreSQL URL with its own search_path, so runs never see each other's tables."""
+    assert POSTGRES_URL
+    base = normalize_database_url(POSTGRES_URL)
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "coach.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL, migrated once and dropped at the end."""
+    schema = f"lc_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(normalize_database_url(POSTGRES_URL or ""))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = postgres_schema_url(schema)
+    migrate.upgrade(url)
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each backend under test."""
+    if request.param == "sqlite":
+        path = tmp_path / "coach.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test database."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The app's session factory on the test database."""
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackAPIServer]:
+    """The Slack-compatible Web API server; every payload we sent must have validated."""
+    server = SlackAPIServer(token=BOT_TOKEN).start()
+    yield server
+    server.stop()
+    server.assert_all_valid()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The app's clock, settable by the test."""
+    return Clock()
+
+
+@pytest.fixture
+def settings(slack: SlackAPIServer, database_url: str) -> Settings:
+    """Settings pointing at the test Slack server and database."""
+    return Settings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        slack_api_url=slack.base_url,
+        database_url=database_url,
+        port=3000,
+        timezone="UTC",
+        digest_channel=None,
+        post_rate=300,
+        log_level="INFO",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session], slack: SlackAPIServer, clock: Clock) -> App:
+    """The real Bolt app, talking to the test Slack server and database."""
+    return create_app(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), clock=clock)
+
+
+@pytest.fixture
+def requests(app: App, slack: SlackAPIServer) -> SlackRequests:
+    """Signed requests into the app."""
+    return SlackRequests(app, response_url=slack.url + "/respond/1")

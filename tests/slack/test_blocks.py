@@ -1,0 +1,71 @@
+"""Builders and templates as plain functions, validated with slack_sdk's models."""
+
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.services.home import HomeState
+from bot.slack.blocks.home import START_ACTION, home_view
+from bot.slack.blocks.kit import clip, header, section
+from bot.slack.text import TEMPLATES_DIR, escape_mrkdwn, make_environment, render
+
+TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
+    "help.md.j2": {},
+    "home_welcome.md.j2": {},
+    "privacy.md.j2": {},
+    "coming_soon.md.j2": {"command": "/impact"},
+    "enrolled.md.j2": {"name": "Ada <@U1> & co", "already_enrolled": False, "next_prompt": "Mon", "timezone": "UTC"},
+}
+
+
+def assert_valid_view(view: dict[str, Any]) -> None:
+    View(**view).validate_json()
+    assert len(view["blocks"]) <= 100
+    for block in view["blocks"]:
+        parsed = Block.parse(block)
+        assert parsed is not None and type(parsed) is not Block, block
+        parsed.validate_json()
+
+
+def test_every_template_is_covered_and_renders() -> None:
+    env = make_environment()
+    assert {path.name for path in TEMPLATES_DIR.glob("*.j2")} == set(TEMPLATE_CONTEXTS)
+    for name, context in TEMPLATE_CONTEXTS.items():
+        assert render(env, name, **context), name
+
+
+def test_templates_refuse_missing_values() -> None:
+    with pytest.raises(UndefinedError):
+        render(make_environment(), "coming_soon.md.j2")
+
+
+def test_user_text_is_escaped_in_mrkdwn() -> None:
+    text = render(make_environment(), "enrolled.md.j2", **TEMPLATE_CONTEXTS["enrolled.md.j2"])
+    assert "Ada &lt;@U1&gt; &amp; co" in text
+    assert escape_mrkdwn("<!channel>") == "&lt;!channel&gt;"
+
+
+def test_home_for_a_new_user_offers_start() -> None:
+    view = home_view(make_environment(), HomeState(enrolled=False))
+    assert_valid_view(view)
+    buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [START_ACTION]
+
+
+def test_home_for_an_enrolled_lead_shows_the_next_prompt() -> None:
+    state = HomeState(enrolled=True, timezone="Asia/Kolkata", next_prompt_local="Monday 23 Nov, 16:30")
+    view = home_view(make_environment(), state)
+    assert_valid_view(view)
+    assert "Monday 23 Nov, 16:30" in str(view)
+    assert START_ACTION not in str(view)
+
+
+def test_long_text_is_clipped_to_slack_limits_with_an_ellipsis() -> None:
+    assert clip("abc", 3) == "abc"
+    assert clip("abcdef", 4) == "abc…"
+    Block.parse(section("x" * 5000)).validate_json()  # type: ignore[union-attr]
+    Block.parse(header("y" * 500)).validate_json()  # type: ignore[union-attr]
+    assert len(section("x" * 5000)["text"]["text"]) == 3000

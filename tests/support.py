@@ -1,0 +1,116 @@
+"""Test helpers: signed Slack requests into the real app, and a clock tests can move."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+TEAM_ID = "T0TEAM"
+
+_event_ids = count(1)
+
+
+@dataclass
+class Clock:
+    """A settable clock for the app under test."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack would send with this body, signed with slack_sdk's SignatureVerifier."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"x-slack-request-timestamp": ts, "x-slack-signature": signature}
+
+
+class SlackRequests:
+    """Builds Slack-shaped payloads, signs them and dispatches them into a Bolt app."""
+
+    def __init__(self, app: App, response_url: str, team_id: str = TEAM_ID) -> None:
+        self.app = app
+        self.response_url = response_url
+        self.team_id = team_id
+
+    def dispatch(self, body: str, content_type: str, extra_headers: dict[str, str] | None = None) -> BoltResponse:
+        """Sign and dispatch a raw body."""
+        headers = {"content-type": content_type, **signed_headers(body), **(extra_headers or {})}
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    def command(self, command: str, text: str = "", user_id: str = "U0LEAD") -> BoltResponse:
+        """A slash command."""
+        form = {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "team_domain": "acme",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": self.response_url,
+            "trigger_id": f"trigger-{next(_event_ids)}",
+        }
+        return self.dispatch(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+
+    def event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None) -> BoltResponse:
+        """An Events API event_callback."""
+        body = {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_event_ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.team_id, "user_id": "U0BOT", "is_bot": True}],
+        }
+        extra = {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"} if retry_num else {}
+        return self.dispatch(json.dumps(body), "application/json", extra)
+
+    def interaction(self, payload: dict[str, Any]) -> BoltResponse:
+        """An interactivity payload (block_actions, view_submission…), form-encoded as Slack sends it."""
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.dispatch(body, "application/x-www-form-urlencoded")
+
+    def home_button(self, action_id: str, user_id: str = "U0LEAD", value: str = "") -> BoltResponse:
+        """A click on a button in the Home tab."""
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "team": {"id": self.team_id, "domain": "acme"},
+                "user": {"id": user_id, "team_id": self.team_id, "username": user_id.lower()},
+                "api_app_id": "A0APP",
+                "token": "legacy",
+                "trigger_id": f"trigger-{next(_event_ids)}",
+                "container": {"type": "view", "view_id": "V0HOME"},
+                "view": {"id": "V0HOME", "type": "home", "team_id": self.team_id},
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "value": value,
+                        "action_ts": str(time.time()),
+                    }
+                ],
+            }
+        )
