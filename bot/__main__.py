@@ -8,6 +8,7 @@ import sys
 import urllib.error
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,15 +16,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import jobs
+from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library, make_prompt_environment
 from bot.config import README_HINT, ConfigError, Settings, load_settings
 from bot.scheduler import make_scheduler
 from bot.services import workspaces
+from bot.services.pacing import Pacer
 from bot.slack.app import create_app
 from bot.slack.sender import SlackSender, make_client
 from bot.store import migrate
 from bot.store.db import database_answers, make_engine, make_session_factory
 
 logger = logging.getLogger("bot")
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,7 +98,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     engine = open_database(settings)
     client = connect_slack(settings, engine)
     now = args.now or datetime.now().astimezone()
-    report = jobs.run_tick(make_session_factory(engine), SlackSender(client), now)
+    report = jobs.run_tick(build_tick(settings, engine, client), now)
     sys.stdout.write(report.summary() + "\n")
     return 0
 
@@ -103,7 +108,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN")
     engine = open_database(settings)
     client = connect_slack(settings, engine)
-    scheduler = make_scheduler(ticker(engine, client), blocking=True)
+    scheduler = make_scheduler(ticker(settings, engine, client), blocking=True)
     logger.info("worker started: ticking every minute")
     scheduler.start()
     return 0
@@ -118,8 +123,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     engine = open_database(settings)
     client = connect_slack(settings, engine)
-    app = create_app(settings, make_session_factory(engine), client)
-    scheduler = None if args.no_scheduler else make_scheduler(ticker(engine, client), blocking=False)
+    app = create_app(settings, make_session_factory(engine), client, load_prompts())
+    scheduler = None if args.no_scheduler else make_scheduler(ticker(settings, engine, client), blocking=False)
     if scheduler is not None:
         scheduler.start()
     port = args.port or settings.port
@@ -146,8 +151,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     engine = open_database(settings)
     client = connect_slack(settings, engine)
-    app = create_app(settings, make_session_factory(engine), client)
-    scheduler = make_scheduler(ticker(engine, client), blocking=False)
+    app = create_app(settings, make_session_factory(engine), client, load_prompts())
+    scheduler = make_scheduler(ticker(settings, engine, client), blocking=False)
     scheduler.start()
     try:
         SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
@@ -183,11 +188,29 @@ def connect_slack(settings: Settings, engine: Engine) -> WebClient:
     return client
 
 
-def ticker(engine: Engine, client: WebClient) -> Callable[[datetime], jobs.TickReport]:
+def load_prompts() -> PromptLibrary:
+    """The prompt library in prompts/; a malformed file stops start-up naming the file and the prompt."""
+    try:
+        return load_library(PROMPTS_DIR)
+    except PromptLibraryError as error:
+        raise ConfigError(f"the prompt library in {PROMPTS_DIR} has problems:\n{error}") from None
+
+
+def build_tick(settings: Settings, engine: Engine, client: WebClient) -> jobs.Tick:
+    """Everything a tick needs."""
+    return jobs.Tick(
+        session_factory=make_session_factory(engine),
+        sender=SlackSender(client),
+        library=load_prompts(),
+        env=make_prompt_environment(),
+        pacer=Pacer(settings.post_rate),
+    )
+
+
+def ticker(settings: Settings, engine: Engine, client: WebClient) -> Callable[[datetime], jobs.TickReport]:
     """The scheduler's job: one tick at the given instant."""
-    session_factory = make_session_factory(engine)
-    sender = SlackSender(client)
-    return lambda now: jobs.run_tick(session_factory, sender, now)
+    tick = build_tick(settings, engine, client)
+    return lambda now: jobs.run_tick(tick, now)
 
 
 if __name__ == "__main__":

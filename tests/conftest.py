@@ -14,6 +14,8 @@ from slack_bolt import App
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.__main__ import PROMPTS_DIR
+from bot.coaching.prompts import PromptLibrary, load_library
 from bot.config import Settings, normalize_database_url
 from bot.slack.app import create_app
 from bot.slack.sender import make_client
@@ -120,10 +122,22 @@ def settings(slack: SlackAPIServer, database_url: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def library() -> PromptLibrary:
+    """The real prompt library."""
+    return load_library(PROMPTS_DIR)
+
+
 @pytest.fixture
-def app(settings: Settings, session_factory: sessionmaker[Session], slack: SlackAPIServer, clock: Clock) -> App:
+def app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    slack: SlackAPIServer,
+    clock: Clock,
+    library: PromptLibrary,
+) -> App:
     """The real Bolt app, talking to the test Slack server and database."""
-    return create_app(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), clock=clock)
+    return create_app(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), library, clock=clock)
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.services.prompts import OutgoingPrompt
 
 
 @dataclass(frozen=True)
@@ -70,4 +73,12 @@ class Sender(Protocol):
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """Publish someone's App Home view."""
+        ...
+
+    def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
+        """Post a daily prompt to the lead's DM, tagged so it can be found again."""
+        ...
+
+    def find_prompt(self, channel: str, delivery_id: int) -> Posted | None:
+        """A prompt already posted in this DM for this delivery, if any (for recovery after a crash)."""
         ...

@@ -13,10 +13,10 @@ def lead_timezone(lead: Lead, workspace: Workspace) -> str:
     return lead.timezone or workspace.timezone
 
 
-def prompt_schedule(lead: Lead, workspace: Workspace) -> Schedule:
+def prompt_schedule(lead: Lead, workspace_timezone: str) -> Schedule:
     """When this lead's daily prompts are due."""
     return Schedule(
-        timezone=lead_timezone(lead, workspace),
+        timezone=lead.timezone or workspace_timezone,
         at=lead.prompt_time,
         workdays=frozenset(int(day) for day in lead.workdays),
     )
@@ -27,7 +27,7 @@ def refresh_next_prompt(lead: Lead, workspace: Workspace, now: datetime) -> None
     if not (lead.enrolled and lead.active and workspace.active):
         lead.next_prompt_at = None
         return
-    lead.next_prompt_at = next_occurrence(prompt_schedule(lead, workspace), now, lead.paused_until)
+    lead.next_prompt_at = next_occurrence(prompt_schedule(lead, workspace.timezone), now, lead.paused_until)
 
 
 def usable_timezone(name: str | None) -> str | None:

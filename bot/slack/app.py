@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coaching.prompts import PromptLibrary, make_prompt_environment
 from bot.config import Settings
 from bot.slack import actions, commands, events
 from bot.slack.deps import AppDeps
@@ -23,6 +24,7 @@ def create_app(
     settings: Settings,
     session_factory: sessionmaker[Session],
     client: WebClient,
+    library: PromptLibrary,
     clock: Callable[[], datetime] = utcnow,
 ) -> App:
     """Build the Slack app with every listener registered."""
@@ -31,6 +33,8 @@ def create_app(
         session_factory=session_factory,
         sender=SlackSender(client),
         templates=make_environment(),
+        library=library,
+        prompt_env=make_prompt_environment(),
         clock=clock,
     )
     app = App(

@@ -9,6 +9,7 @@ from datetime import datetime
 from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.services.ports import Sender
 
@@ -21,4 +22,6 @@ class AppDeps:
     session_factory: sessionmaker[Session]
     sender: Sender
     templates: Environment
+    library: PromptLibrary
+    prompt_env: Environment
     clock: Callable[[], datetime]

@@ -11,6 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.services.ports import Posted, RateLimited, SlackError, SlackProfile, Transient, Unreachable
+from bot.services.prompts import OutgoingPrompt
+from bot.slack.blocks.prompt import METADATA_EVENT, prompt_message, prompt_metadata
 
 UNREACHABLE = frozenset(
     {
@@ -97,3 +99,20 @@ class SlackSender:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """views.publish."""
         call_slack(lambda: self.client.views_publish(user_id=user_id, view=view))
+
+    def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
+        """Post a prompt to the lead (a user id as channel posts in the app's DM)."""
+        text, blocks = prompt_message(prompt)
+        return self.post_message(prompt.user_id, text, blocks, prompt_metadata(prompt.delivery_id))
+
+    def find_prompt(self, channel: str, delivery_id: int) -> Posted | None:
+        """Look through the DM's recent history for the prompt of this delivery."""
+        response = call_slack(
+            lambda: self.client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT and payload.get("delivery_id") == delivery_id:
+                return Posted(channel=channel, ts=str(message["ts"]))
+        return None

@@ -26,7 +26,8 @@ def assert_valid_view(view: dict[str, Any]) -> None:
     assert len(view["blocks"]) <= 100
     for block in view["blocks"]:
         parsed = Block.parse(block)
-        assert parsed is not None and type(parsed) is not Block, block
+        assert parsed is not None, block
+        assert type(parsed) is not Block, block
         parsed.validate_json()
 
 

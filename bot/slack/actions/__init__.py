@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services import enrollment
+from bot.slack.actions import prompt_buttons
 from bot.slack.blocks.home import START_ACTION
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message
@@ -32,3 +33,4 @@ def register(app: App, deps: AppDeps) -> None:
         publish_home(deps, team_id, user_id)
 
     app.action(START_ACTION)(ack=ack_now, lazy=[start_from_home])
+    prompt_buttons.register(app, deps)

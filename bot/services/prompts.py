@@ -1,0 +1,237 @@
+"""Daily prompts: claim what is due exactly once, say what to send, and record what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from jinja2 import Environment
+from sqlalchemy.orm import Session
+
+from bot.coaching.categories import label, quiet_themes
+from bot.coaching.prompts import LastWeek, PromptContext, PromptLibrary, render_prompt
+from bot.coaching.schedule import is_too_late, local_date_of, next_occurrence
+from bot.coaching.selection import Choice, PromptHistory, choose_prompt, daily_seed
+from bot.services.errors import UserFacingError
+from bot.services.ports import Posted
+from bot.services.schedules import prompt_schedule
+from bot.store import deliveries as store
+from bot.store.leads import get_or_create_lead, get_or_create_workspace, get_workspace
+from bot.store.models import Delivery, Lead
+
+GRACE = timedelta(hours=3)  # later than this, a prompt is skipped for the day: never a prompt at night
+LEASE = timedelta(minutes=5)  # a claim not marked sent after this long is retried by a later tick
+QUIET_WINDOW = timedelta(days=14)
+RESPONSES = {"skip": "skipped", "reject": "rejected"}
+
+
+@dataclass(frozen=True)
+class OutgoingPrompt:
+    """One prompt to post, with everything the message shows."""
+
+    delivery_id: int
+    team_id: str
+    lead_id: int
+    user_id: str
+    dm_channel: str | None
+    due_at: datetime
+    attempts: int
+    text: str
+    why: str
+    theme_title: str
+    source: str
+    choices: tuple[str, ...]
+    nudged: bool
+
+
+@dataclass
+class ClaimResult:
+    """What one claiming pass found."""
+
+    outgoing: list[OutgoingPrompt] = field(default_factory=list)
+    processed: int = 0
+    late: int = 0
+    already_claimed: int = 0
+
+
+class _Planner:
+    """Loads the history of a batch of leads once, then chooses and renders each lead's prompt."""
+
+    def __init__(self, session: Session, library: PromptLibrary, env: Environment, leads: list[Lead], now: datetime):
+        ids = [lead.id for lead in leads]
+        week_ago = now - timedelta(days=7)
+        self.library, self.env = library, env
+        self.histories = store.prompt_histories(session, ids)
+        self.recent = store.categories_since(session, ids, now - QUIET_WINDOW)
+        self.last_week_categories = store.categories_since(session, ids, week_ago)
+        self.entries = store.entry_counts(session, ids, week_ago, now)
+        self.answered = store.answered_counts(session, ids, week_ago, now)
+
+    def choose(self, lead: Lead, day: date) -> Choice | None:
+        """Today's prompt for this lead."""
+        rows = self.histories.get(lead.id, [])
+        scheduled = [prompt_id for prompt_id, kind, _ in rows if kind == "prompt"]
+        last = self.library.get(scheduled[-1]) if scheduled else None
+        history = PromptHistory(
+            seen=tuple(prompt_id for prompt_id, _, _ in rows),
+            rejected=frozenset(prompt_id for prompt_id, _, status in rows if status == "rejected"),
+            last_theme=last.theme if last else None,
+            quiet_themes=quiet_themes(self.library.themes, self.recent.get(lead.id, {})),
+        )
+        return choose_prompt(self.library, history, daily_seed(f"{lead.team_id}:{lead.user_id}", day))
+
+    def outgoing(self, delivery: Delivery, lead: Lead, choice: Choice, day: date) -> OutgoingPrompt:
+        """The message for a claimed delivery."""
+        top = self.last_week_categories.get(lead.id)
+        context = PromptContext(
+            first_name=(lead.display_name or "there").split()[0],
+            weekday=f"{day:%A}",
+            last_week=LastWeek(
+                entries=self.entries.get(lead.id, 0),
+                answered=self.answered.get(lead.id, 0),
+                top_category=label(top.most_common(1)[0][0]) if top else "",
+            ),
+        )
+        prompt = choice.prompt
+        return OutgoingPrompt(
+            delivery_id=delivery.id,
+            team_id=lead.team_id,
+            lead_id=lead.id,
+            user_id=lead.user_id,
+            dm_channel=lead.dm_channel,
+            due_at=delivery.due_at or delivery.created_at,
+            attempts=delivery.attempts,
+            text=render_prompt(self.env, prompt, context),
+            why=prompt.why,
+            theme_title=prompt.theme_title,
+            source=prompt.source,
+            choices=prompt.choices,
+            nudged=choice.nudged,
+        )
+
+
+def claim_due_prompts(
+    session: Session, library: PromptLibrary, env: Environment, now: datetime, limit: int = 500
+) -> ClaimResult:
+    """Claim (insert, once) the prompt of every lead due at `now`, and move each lead's next due time on."""
+    rows = store.due_leads(session, now, limit)
+    result = ClaimResult(processed=len(rows))
+    if not rows:
+        return result
+    planner = _Planner(session, library, env, [lead for lead, _ in rows], now)
+    for lead, workspace_timezone in rows:
+        due = lead.next_prompt_at
+        assert due is not None
+        schedule = prompt_schedule(lead, workspace_timezone)
+        lead.next_prompt_at = next_occurrence(schedule, max(due, now - GRACE), lead.paused_until)
+        if is_too_late(due, now, GRACE):
+            result.late += 1
+            continue
+        day = local_date_of(due, schedule.timezone)
+        choice = planner.choose(lead, day)
+        if choice is None:  # the lead turned down every prompt in the library
+            continue
+        delivery = _claim(session, lead, "prompt", day.isoformat(), choice, due, now)
+        if delivery is None:
+            result.already_claimed += 1
+            continue
+        result.outgoing.append(planner.outgoing(delivery, lead, choice, day))
+    return result
+
+
+def _claim(
+    session: Session, lead: Lead, kind: str, period_key: str, choice: Choice, due: datetime, now: datetime
+) -> Delivery | None:
+    delivery_id = store.insert_once(
+        session,
+        team_id=lead.team_id,
+        lead_id=lead.id,
+        kind=kind,
+        period_key=period_key,
+        recipient=lead.user_id,
+        prompt_id=choice.prompt.id,
+        status="claimed",
+        attempts=1,
+        due_at=due,
+        claimed_at=now,
+        created_at=now,
+    )
+    return None if delivery_id is None else session.get(Delivery, delivery_id)
+
+
+def reclaim_stale(
+    session: Session, library: PromptLibrary, env: Environment, now: datetime, limit: int = 500
+) -> list[OutgoingPrompt]:
+    """Take over claims whose worker died or gave up; expire those now too late to send."""
+    stale = store.stale_claims(session, store.PROMPT_KINDS, now - LEASE, limit)
+    leads = [lead for d in stale if d.lead_id is not None and (lead := session.get(Lead, d.lead_id)) is not None]
+    planner = _Planner(session, library, env, leads, now)
+    outgoing = []
+    for delivery in stale:
+        lead = session.get(Lead, delivery.lead_id) if delivery.lead_id is not None else None
+        prompt = library.get(delivery.prompt_id or "")
+        due = delivery.due_at or delivery.created_at
+        if lead is None or prompt is None or not lead.active or is_too_late(due, now, GRACE):
+            delivery.status = "expired"
+            continue
+        delivery.claimed_at = now
+        delivery.attempts += 1
+        workspace = get_workspace(session, lead.team_id)
+        day = local_date_of(due, lead.timezone or (workspace.timezone if workspace else "UTC"))
+        outgoing.append(planner.outgoing(delivery, lead, Choice(prompt, nudged=False), day))
+    return outgoing
+
+
+def claim_reflection(
+    session: Session,
+    library: PromptLibrary,
+    env: Environment,
+    team_id: str,
+    user_id: str,
+    default_timezone: str,
+    now: datetime,
+) -> OutgoingPrompt:
+    """A prompt right now (/reflect); it does not count as the day's scheduled prompt."""
+    workspace = get_or_create_workspace(session, team_id, default_timezone)
+    lead = get_or_create_lead(session, team_id, user_id)
+    planner = _Planner(session, library, env, [lead], now)
+    day = local_date_of(now, lead.timezone or workspace.timezone)
+    choice = planner.choose(lead, day)
+    if choice is None:
+        raise UserFacingError("You've turned down every prompt I have. Log something with `/impact` instead?")
+    delivery = _claim(session, lead, "reflect", f"reflect-{now:%Y%m%dT%H%M%S.%f}", choice, now, now)
+    if delivery is None:
+        raise UserFacingError("One prompt at a time, please: try again in a second.")
+    return planner.outgoing(delivery, lead, choice, day)
+
+
+def record_sent(session: Session, outgoing: OutgoingPrompt, posted: Posted, now: datetime) -> None:
+    """The prompt is in the lead's DM."""
+    delivery = session.get(Delivery, outgoing.delivery_id)
+    if delivery is None:  # the lead asked to be forgotten meanwhile
+        return
+    delivery.status, delivery.channel, delivery.ts, delivery.sent_at = "sent", posted.channel, posted.ts, now
+    lead = session.get(Lead, outgoing.lead_id)
+    if lead is not None:
+        lead.dm_channel = posted.channel
+
+
+def record_failed(session: Session, outgoing: OutgoingPrompt, code: str, *, unreachable: bool) -> None:
+    """Slack refused; an unreachable lead is not prompted again until they come back."""
+    delivery = session.get(Delivery, outgoing.delivery_id)
+    if delivery is not None:
+        delivery.status, delivery.error = "failed", code[:64]
+    lead = session.get(Lead, outgoing.lead_id)
+    if unreachable and lead is not None:
+        lead.active = False
+        lead.next_prompt_at = None
+
+
+def respond_to_prompt(session: Session, team_id: str, user_id: str, delivery_id: int, response: str) -> Delivery:
+    """Record Skip today or Not a good prompt, for the lead the prompt was sent to and no one else."""
+    delivery = session.get(Delivery, delivery_id)
+    lead = session.get(Lead, delivery.lead_id) if delivery and delivery.lead_id else None
+    if delivery is None or lead is None or (lead.team_id, lead.user_id) != (team_id, user_id):
+        raise UserFacingError("That prompt isn't yours, or it has been deleted.")
+    delivery.status = RESPONSES[response]
+    return delivery

@@ -1,0 +1,39 @@
+"""Skip today and Not a good prompt: recorded before Slack is answered, then the message is updated in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import prompts
+from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
+from bot.slack.deps import AppDeps
+
+RESPONSE_BY_ACTION = {SKIP_ACTION: "skip", REJECT_ACTION: "reject"}
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register the prompt's response buttons."""
+
+    def record(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        delivery_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        with deps.session_factory.begin() as session:
+            prompts.respond_to_prompt(
+                session,
+                body["user"]["team_id"],
+                body["user"]["id"],
+                delivery_id,
+                RESPONSE_BY_ACTION[action["action_id"]],
+            )
+        ack()
+
+    def update_in_place(body: dict[str, Any], action: dict[str, Any]) -> None:
+        container = body.get("container") or {}
+        prompt_text = (body.get("message") or {}).get("text", "")
+        status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
+        text, blocks = responded_message(prompt_text, status)
+        deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
+
+    for action_id in RESPONSE_BY_ACTION:
+        app.action(action_id)(ack=record, lazy=[update_in_place])

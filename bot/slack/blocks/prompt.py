@@ -1,0 +1,48 @@
+"""The daily prompt message, and how it reads once the lead has responded."""
+
+from __future__ import annotations
+
+from bot.services.prompts import OutgoingPrompt
+from bot.slack.blocks.kit import Block, actions, button, context, section
+from bot.slack.text import escape_mrkdwn
+
+ANSWER_ACTION = "prompt_answer"
+SKIP_ACTION = "prompt_skip"
+REJECT_ACTION = "prompt_reject"
+METADATA_EVENT = "lead_coach_prompt"
+
+ACKNOWLEDGEMENTS = {
+    "skipped": "Skipped for today. A skipped day never counts against you.",
+    "rejected": "Noted: I won't send you this one again.",
+}
+
+
+def prompt_message(prompt: OutgoingPrompt) -> tuple[str, list[Block]]:
+    """Fallback text and blocks for a prompt DM."""
+    about = f"*{escape_mrkdwn(prompt.theme_title)}* · from _{escape_mrkdwn(prompt.source)}_"
+    if prompt.nudged:
+        about += " · a theme you haven't logged in a while"
+    value = str(prompt.delivery_id)
+    blocks = [
+        section(escape_mrkdwn(prompt.text)),
+        context(about),
+        context(f"Why ask: {escape_mrkdwn(prompt.why)}"),
+        actions(
+            button("Answer", ANSWER_ACTION, value, style="primary"),
+            button("Skip today", SKIP_ACTION, value),
+            button("Not a good prompt", REJECT_ACTION, value),
+            block_id="prompt_actions",
+        ),
+    ]
+    return prompt.text, blocks
+
+
+def prompt_metadata(delivery_id: int) -> dict[str, object]:
+    """Message metadata that lets a restarted worker find a prompt it already posted."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}
+
+
+def responded_message(prompt_text: str, status: str) -> tuple[str, list[Block]]:
+    """The prompt as it reads after Skip today or Not a good prompt: the buttons give way to a note."""
+    note = ACKNOWLEDGEMENTS[status]
+    return f"{prompt_text}\n{note}", [section(escape_mrkdwn(prompt_text)), context(note)]

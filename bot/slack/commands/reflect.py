@@ -1,0 +1,41 @@
+"""/reflect: a prompt right now, outside the schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+
+from bot.services import prompts
+from bot.slack.deps import AppDeps
+from bot.slack.handling import respond_with
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register /reflect."""
+
+    def ack_now(ack: Ack) -> None:
+        ack()
+
+    def send_prompt(command: dict[str, Any], respond: Respond) -> None:
+        def work() -> str:
+            now = deps.clock()
+            with deps.session_factory.begin() as session:
+                outgoing = prompts.claim_reflection(
+                    session,
+                    deps.library,
+                    deps.prompt_env,
+                    command["team_id"],
+                    command["user_id"],
+                    deps.settings.timezone,
+                    now,
+                )
+            posted = deps.sender.post_prompt(outgoing)
+            with deps.session_factory.begin() as session:
+                prompts.record_sent(session, outgoing, posted, now)
+            return "Here's one to think about: it's in our DM."
+
+        respond_with(respond, work)
+
+    app.command("/reflect")(ack=ack_now, lazy=[send_prompt])

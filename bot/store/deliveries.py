@@ -1,0 +1,109 @@
+"""Queries behind claiming and sending deliveries exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Workspace
+
+PROMPT_KINDS = ("prompt", "reflect")
+
+
+def due_leads(session: Session, now: datetime, limit: int) -> list[tuple[Lead, str]]:
+    """Enrolled, reachable leads whose next prompt is due, with their workspace timezone.
+
+    On PostgreSQL the rows are locked and rows another worker holds are skipped, so concurrent ticks split
+    the work instead of racing for it (the unique delivery key is the final guard either way)."""
+    query = (
+        select(Lead, Workspace.timezone)
+        .join(Workspace, Workspace.team_id == Lead.team_id)
+        .where(Lead.next_prompt_at <= now, Lead.enrolled, Lead.active, Workspace.active)
+        .order_by(Lead.next_prompt_at, Lead.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Lead)
+    )
+    return [(lead, timezone) for lead, timezone in session.execute(query)]
+
+
+def insert_once(session: Session, **values: Any) -> int | None:
+    """Insert a delivery unless one exists for the same (team, recipient, kind, period); return its id or None."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["team_id", "recipient", "kind", "period_key"])
+        .returning(Delivery.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def stale_claims(session: Session, kinds: Sequence[str], claimed_before: datetime, limit: int) -> list[Delivery]:
+    """Deliveries claimed but never marked sent whose lease has run out (a worker died or gave up)."""
+    query = (
+        select(Delivery)
+        .where(Delivery.status == "claimed", Delivery.kind.in_(kinds), Delivery.claimed_at < claimed_before)
+        .order_by(Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def prompt_histories(session: Session, lead_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Per lead, their prompt deliveries oldest first as (prompt id, kind, status)."""
+    rows = session.execute(
+        select(Delivery.lead_id, Delivery.prompt_id, Delivery.kind, Delivery.status)
+        .where(Delivery.lead_id.in_(lead_ids), Delivery.kind.in_(PROMPT_KINDS), Delivery.prompt_id.is_not(None))
+        .order_by(Delivery.lead_id, Delivery.created_at, Delivery.id)
+    )
+    histories: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for lead_id, prompt_id, kind, status in rows:
+        histories[lead_id or 0].append((str(prompt_id), kind, status))
+    return histories
+
+
+def categories_since(session: Session, lead_ids: Sequence[int], since: datetime) -> dict[int, Counter[str]]:
+    """Per lead, how many entries in each category since an instant."""
+    rows = session.execute(
+        select(ImpactEntry.lead_id, EntryCategory.category, func.count())
+        .join(EntryCategory, EntryCategory.entry_id == ImpactEntry.id)
+        .where(ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since)
+        .group_by(ImpactEntry.lead_id, EntryCategory.category)
+    )
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for lead_id, category, count in rows:
+        counts[int(lead_id)][category] = int(count)
+    return counts
+
+
+def entry_counts(session: Session, lead_ids: Sequence[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Per lead, entries logged in [since, until)."""
+    rows = session.execute(
+        select(ImpactEntry.lead_id, func.count())
+        .where(ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since, ImpactEntry.created_at < until)
+        .group_by(ImpactEntry.lead_id)
+    )
+    return {int(lead_id): int(count) for lead_id, count in rows}
+
+
+def answered_counts(session: Session, lead_ids: Sequence[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Per lead, prompts answered among those sent in [since, until)."""
+    rows = session.execute(
+        select(Delivery.lead_id, func.count())
+        .where(
+            Delivery.lead_id.in_(lead_ids),
+            Delivery.kind.in_(PROMPT_KINDS),
+            Delivery.status == "answered",
+            Delivery.created_at >= since,
+            Delivery.created_at < until,
+        )
+        .group_by(Delivery.lead_id)
+    )
+    return {lead_id or 0: int(count) for lead_id, count in rows}
