@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.coaching.schedule import ScheduleError, local_date_of, parse_pause
 from bot.services.errors import UserFacingError
 from bot.services.ports import Sender
 from bot.services.schedules import lead_timezone, refresh_next_prompt, usable_timezone
-from bot.store.leads import get_or_create_lead, get_or_create_workspace
-from bot.store.models import Lead
+from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace, get_workspace
+from bot.store.models import Lead, Workspace
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,39 @@ def start(
     lead.active = True
     refresh_next_prompt(lead, workspace, now)
     return Enrollment(lead=lead, timezone=lead_timezone(lead, workspace), already_enrolled=already_enrolled)
+
+
+def _enrolled_lead(session: Session, team_id: str, user_id: str) -> tuple[Lead, Workspace]:
+    workspace = get_workspace(session, team_id)
+    lead = get_lead(session, team_id, user_id)
+    if workspace is None or lead is None or not lead.enrolled:
+        raise UserFacingError("You're not enrolled yet: `/coach start` turns on daily prompts.")
+    return lead, workspace
+
+
+def stop(session: Session, team_id: str, user_id: str) -> None:
+    """Turn daily prompts off; everything logged is kept."""
+    lead, _ = _enrolled_lead(session, team_id, user_id)
+    lead.enrolled = False
+    lead.next_prompt_at = None
+
+
+def pause(session: Session, team_id: str, user_id: str, text: str, now: datetime) -> date:
+    """Pause prompts for a span ("5d", "until 2026-12-24"); return the last paused local date."""
+    lead, workspace = _enrolled_lead(session, team_id, user_id)
+    today = local_date_of(now, lead_timezone(lead, workspace))
+    try:
+        lead.paused_until = parse_pause(text, today)
+    except ScheduleError as error:
+        raise UserFacingError(f"{error} Try `/coach pause 5d` or `/coach pause until 2026-12-24`.") from None
+    refresh_next_prompt(lead, workspace, now)
+    return lead.paused_until
+
+
+def resume(session: Session, team_id: str, user_id: str, now: datetime) -> Lead:
+    """End a pause now."""
+    lead, workspace = _enrolled_lead(session, team_id, user_id)
+    lead.paused_until = None
+    lead.active = True
+    refresh_next_prompt(lead, workspace, now)
+    return lead

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack.blocks.home import START_ACTION
 from bot.store.models import Lead, Workspace
 from tests.slack_api import SlackAPIServer
-from tests.support import TEAM_ID, SlackRequests, signed_headers
+from tests.support import TEAM_ID, Clock, SlackRequests, signed_headers
 
 
 def lead_count(session_factory: sessionmaker[Session]) -> int:
@@ -107,6 +107,30 @@ def test_coach_help_and_unknown_subcommands_show_help(requests: SlackRequests) -
 def test_commands_not_built_yet_say_coming_soon(requests: SlackRequests) -> None:
     for command, text in (("/impact", "paired"), ("/why-am-i-coding", ""), ("/coach", "export")):
         assert "coming soon" in requests.command(command, text).body, command
+
+
+def test_stop_pause_and_resume(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    slack.set_user("U0LEAD", tz="Europe/Berlin")
+    requests.command("/coach", "start")
+    slack.wait_for("response_url")
+    paused = requests.command("/coach", "pause until 2026-12-24")
+    assert "no prompts through Thursday 24 December" in paused.body
+    with session_factory() as session:
+        lead = session.scalars(select(Lead)).one()
+        assert lead.next_prompt_at is not None
+        assert lead.next_prompt_at.date().isoformat() == "2026-12-25"
+    resumed = requests.command("/coach", "resume")
+    assert "Welcome back" in resumed.body
+    assert "Monday 23 Nov, 16:30" in resumed.body  # the clock reads Monday 09:00 UTC
+    assert "Paused" not in requests.command("/coach", "pause soonish").body
+    assert "/coach pause 5d" in requests.command("/coach", "pause soonish").body
+    assert "prompts are off" in requests.command("/coach", "stop").body
+    with session_factory() as session:
+        lead = session.scalars(select(Lead)).one()
+        assert (lead.enrolled, lead.next_prompt_at) == (False, None)
+    assert "not enrolled" in requests.command("/coach", "resume").body
 
 
 def test_start_button_in_home_enrolls_and_republishes_home(

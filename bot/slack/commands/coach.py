@@ -15,7 +15,7 @@ from bot.slack.handling import respond_with
 from bot.slack.homes import publish_home
 from bot.slack.text import render
 
-COMING_SOON = ("stop", "pause", "resume", "settings", "summary", "digest", "export", "forget")
+COMING_SOON = ("settings", "summary", "digest", "export", "forget")
 
 
 def subcommand(command: dict[str, Any]) -> str:
@@ -65,5 +65,26 @@ def register(app: App, deps: AppDeps) -> None:
         else:
             ack(text=render(deps.templates, "help.md.j2"))
 
+    def stop(ack: Ack, command: dict[str, Any]) -> None:
+        with deps.session_factory.begin() as session:
+            enrollment.stop(session, command["team_id"], command["user_id"])
+        ack(text="Daily prompts are off. Everything you logged is kept; `/coach start` turns them back on.")
+
+    def pause(ack: Ack, command: dict[str, Any]) -> None:
+        span = str(command.get("text") or "").split(maxsplit=1)[1:] or [""]
+        with deps.session_factory.begin() as session:
+            last = enrollment.pause(session, command["team_id"], command["user_id"], span[0], deps.clock())
+        ack(text=f"Paused: no prompts through {last:%A %-d %B}. `/coach resume` ends the pause early.")
+
+    def resume(ack: Ack, command: dict[str, Any]) -> None:
+        with deps.session_factory.begin() as session:
+            lead = enrollment.resume(session, command["team_id"], command["user_id"], deps.clock())
+            timezone = lead.timezone or deps.settings.timezone
+            when = format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else "soon"
+        ack(text=f"Welcome back. Your next prompt arrives *{when}* ({timezone}).")
+
     app.command("/coach", matchers=[is_subcommand("start")])(ack=ack_now, lazy=[start])
+    app.command("/coach", matchers=[is_subcommand("stop")])(stop)
+    app.command("/coach", matchers=[is_subcommand("pause")])(pause)
+    app.command("/coach", matchers=[is_subcommand("resume")])(resume)
     app.command("/coach")(help_or_soon)
