@@ -11,6 +11,9 @@ DST rules (the one place where "16:30 local" is not a single obvious instant):
 * A local time that happens twice (fall-back overlap) takes the first occurrence.
 
 Both rules are exactly PEP 495's ``fold=0`` semantics, which ``zoneinfo`` gives us.
+If the gap swallows the rest of the day (Samoa skipped 2011-12-30 entirely;
+Singapore jumped from 23:30 to midnight), that date simply has no prompt, so a
+local date never gets two.
 """
 
 from __future__ import annotations
@@ -311,7 +314,7 @@ def is_paused(local_date: date, paused_until: date | None) -> bool:
 
 
 def scheduled_instant_on(schedule: Schedule, local_date: date) -> datetime | None:
-    """The prompt's UTC instant on a local date, or None if it is not a workday there."""
+    """The prompt's UTC instant on a local date, or None on a non-workday or a date the zone skipped."""
     if local_date.isoweekday() not in schedule.workdays:
         return None
     instant = local_occurrence(schedule, local_date)
