@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
@@ -120,10 +121,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.web import MAX_BODY_BYTES, make_wsgi_app
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    engine = open_database(settings)
-    client = connect_slack(settings, engine)
-    app = create_app(settings, make_session_factory(engine), client, load_prompts())
+    app, engine, client = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     scheduler = None if args.no_scheduler else make_scheduler(ticker(settings, engine, client), blocking=False)
     if scheduler is not None:
         scheduler.start()
@@ -148,10 +146,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Socket Mode and the scheduler in one process."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    engine = open_database(settings)
-    client = connect_slack(settings, engine)
-    app = create_app(settings, make_session_factory(engine), client, load_prompts())
+    app, engine, client = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     scheduler = make_scheduler(ticker(settings, engine, client), blocking=False)
     scheduler.start()
     try:
@@ -159,6 +154,14 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     finally:
         scheduler.shutdown(wait=False)
     return 0
+
+
+def start_app(settings: Settings, *required: str) -> tuple[App, Engine, WebClient]:
+    """Check the settings a mode needs, then open the database, connect to Slack and build the app."""
+    settings.require(*required)
+    engine = open_database(settings)
+    client = connect_slack(settings, engine)
+    return create_app(settings, make_session_factory(engine), client, load_prompts()), engine, client
 
 
 def open_database(settings: Settings) -> Engine:

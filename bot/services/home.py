@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.services.schedules import lead_timezone
-from bot.store.leads import get_lead, get_or_create_workspace
+from bot.store.leads import get_lead, workspace_of
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,12 @@ class HomeState:
     next_prompt_local: str | None = None  # e.g. "Monday 23 Nov, 16:30"
 
 
-def home_state(session: Session, team_id: str, user_id: str, default_timezone: str) -> HomeState:
+def home_state(session: Session, team_id: str, user_id: str) -> HomeState:
     """Read the lead's state for their Home tab."""
     lead = get_lead(session, team_id, user_id)
     if lead is None or not lead.enrolled:
         return HomeState(enrolled=False)
-    workspace = get_or_create_workspace(session, team_id, default_timezone)
-    timezone = lead_timezone(lead, workspace)
+    timezone = lead_timezone(lead, workspace_of(session, lead))
     next_local = format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else None
     return HomeState(enrolled=True, timezone=timezone, next_prompt_local=next_local)
 

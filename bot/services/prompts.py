@@ -14,9 +14,9 @@ from bot.coaching.schedule import is_too_late, local_date_of, next_occurrence
 from bot.coaching.selection import Choice, PromptHistory, choose_prompt, daily_seed
 from bot.services.errors import UserFacingError
 from bot.services.ports import Posted
-from bot.services.schedules import prompt_schedule
+from bot.services.schedules import lead_timezone, prompt_schedule
 from bot.store import deliveries as store
-from bot.store.leads import get_or_create_lead, get_or_create_workspace, get_workspace
+from bot.store.leads import get_or_create_lead, get_or_create_workspace, workspace_of
 from bot.store.models import Delivery, Lead
 
 GRACE = timedelta(hours=3)  # later than this, a prompt is skipped for the day: never a prompt at night
@@ -164,11 +164,11 @@ def reclaim_stale(
 ) -> list[OutgoingPrompt]:
     """Take over claims whose worker died or gave up; expire those now too late to send."""
     stale = store.stale_claims(session, store.PROMPT_KINDS, now - LEASE, limit)
-    leads = [lead for d in stale if d.lead_id is not None and (lead := session.get(Lead, d.lead_id)) is not None]
-    planner = _Planner(session, library, env, leads, now)
+    leads = {d.id: session.get(Lead, d.lead_id) for d in stale if d.lead_id is not None}
+    planner = _Planner(session, library, env, [lead for lead in leads.values() if lead is not None], now)
     outgoing = []
     for delivery in stale:
-        lead = session.get(Lead, delivery.lead_id) if delivery.lead_id is not None else None
+        lead = leads.get(delivery.id)
         prompt = library.get(delivery.prompt_id or "")
         due = delivery.due_at or delivery.created_at
         if lead is None or prompt is None or not lead.active or is_too_late(due, now, GRACE):
@@ -176,8 +176,7 @@ def reclaim_stale(
             continue
         delivery.claimed_at = now
         delivery.attempts += 1
-        workspace = get_workspace(session, lead.team_id)
-        day = local_date_of(due, lead.timezone or (workspace.timezone if workspace else "UTC"))
+        day = local_date_of(due, lead_timezone(lead, workspace_of(session, lead)))
         outgoing.append(planner.outgoing(delivery, lead, Choice(prompt, nudged=False), day))
     return outgoing
 
@@ -195,7 +194,7 @@ def claim_reflection(
     workspace = get_or_create_workspace(session, team_id, default_timezone)
     lead = get_or_create_lead(session, team_id, user_id)
     planner = _Planner(session, library, env, [lead], now)
-    day = local_date_of(now, lead.timezone or workspace.timezone)
+    day = local_date_of(now, lead_timezone(lead, workspace))
     choice = planner.choose(lead, day)
     if choice is None:
         raise UserFacingError("You've turned down every prompt I have. Log something with `/impact` instead?")

@@ -10,5 +10,5 @@ from bot.slack.deps import AppDeps
 def publish_home(deps: AppDeps, team_id: str, user_id: str) -> None:
     """Read the lead's state and publish their Home view."""
     with deps.session_factory.begin() as session:
-        state = home_state(session, team_id, user_id, deps.settings.timezone)
+        state = home_state(session, team_id, user_id)
     deps.sender.publish_home(user_id, home_view(deps.templates, state))

@@ -28,6 +28,13 @@ def get_or_create_workspace(session: Session, team_id: str, timezone: str) -> Wo
     return workspace
 
 
+def workspace_of(session: Session, lead: Lead) -> Workspace:
+    """The workspace a lead belongs to (the foreign key guarantees there is one)."""
+    workspace = session.get(Workspace, lead.team_id)
+    assert workspace is not None
+    return workspace
+
+
 def get_lead(session: Session, team_id: str, user_id: str) -> Lead | None:
     """The lead for this Slack user in this workspace, if known."""
     return session.scalars(select(Lead).where(Lead.team_id == team_id, Lead.user_id == user_id)).one_or_none()
