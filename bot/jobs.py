@@ -118,9 +118,10 @@ def post_one(tick: Tick, prompt: OutgoingPrompt) -> Outcome:
     transient_tries = rate_limited_tries = 0
     while True:
         try:
-            if prompt.attempts > 1 and prompt.dm_channel:
+            if prompt.attempts > 1:
                 # An earlier attempt may have reached Slack before its worker died: look before posting again.
-                found = tick.sender.find_prompt(prompt.dm_channel, prompt.delivery_id)
+                channel = prompt.dm_channel or tick.sender.open_dm(prompt.user_id)
+                found = tick.sender.find_prompt(channel, prompt.delivery_id)
                 if found is not None:
                     return Outcome(prompt, posted=found)
             tick.pacer.wait(prompt.team_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -199,15 +200,17 @@ def test_a_prompt_due_more_than_three_hours_ago_is_skipped_not_sent_at_night(
     assert [d.period_key for d in deliveries(session_factory)] == ["2026-11-24"]
 
 
+@pytest.mark.parametrize("dm_known", [True, False], ids=["dm-known", "first-prompt-ever"])
 def test_a_worker_that_died_after_posting_is_not_followed_by_a_second_post(
-    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary, dm_known: bool
 ) -> None:
     now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)
     due_now(session_factory, slack, 2, now)
     tick = make_tick(session_factory, slack, library)
-    with session_factory.begin() as session:
-        for lead in session.scalars(select(Lead)):
-            lead.dm_channel = SlackAPIServer.dm_channel_id(lead.user_id)
+    if dm_known:
+        with session_factory.begin() as session:
+            for lead in session.scalars(select(Lead)):
+                lead.dm_channel = SlackAPIServer.dm_channel_id(lead.user_id)
     with session_factory.begin() as session:  # a worker claims both, posts the first, and dies
         claimed = prompts.claim_due_prompts(session, library, make_prompt_environment(), now)
     tick.sender.post_prompt(claimed.outgoing[0])
@@ -218,6 +221,38 @@ def test_a_worker_that_died_after_posting_is_not_followed_by_a_second_post(
         {"ULEAD000": 1, "ULEAD001": 1}
     )
     assert all(d.status == "sent" for d in deliveries(session_factory))
+    assert len(slack.calls("conversations.open")) == (0 if dm_known else 2)
+
+
+def test_a_lead_with_an_unreadable_schedule_does_not_hold_up_the_others(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)
+    due_now(session_factory, slack, 3, now)
+    with session_factory.begin() as session:
+        broken = session.scalars(select(Lead).where(Lead.user_id == "ULEAD001")).one()
+        broken.timezone = "Mars/Olympus_Mons"
+    report = run_tick(make_tick(session_factory, slack, library), now)
+    assert report.sent == 2
+    with session_factory() as session:
+        assert session.scalars(select(Lead).where(Lead.user_id == "ULEAD001")).one().next_prompt_at is None
+
+
+def test_posts_keep_to_the_workspace_rate(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)
+    due_now(session_factory, slack, 25, now)
+    tick = make_tick(session_factory, slack, library)
+    per_minute = 1200  # one post every 50 ms
+    report = run_tick(replace(tick, pacer=Pacer(per_minute)), now)
+    assert report.sent == 25
+    times = sorted(call.time for call in slack.calls("chat.postMessage"))
+    # Slots are booked 50 ms apart; a post may land a little after its slot but never before it.
+    assert times[-1] - times[0] >= 24 * 60 / per_minute * 0.95
+    assert all(later - earlier >= 0.0 for earlier, later in itertools.pairwise(times))
+    window = [t for t in times if t - times[0] < 0.5]
+    assert len(window) <= 0.5 * per_minute / 60 + 2
 
 
 @pytest.mark.parametrize("response", ["skip", "reject"])

@@ -82,3 +82,7 @@ class Sender(Protocol):
     def find_prompt(self, channel: str, delivery_id: int) -> Posted | None:
         """A prompt already posted in this DM for this delivery, if any (for recovery after a crash)."""
         ...
+
+    def open_dm(self, user_id: str) -> str:
+        """The id of the app's DM channel with this user (conversations.open)."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,8 @@ from bot.services.schedules import lead_timezone, prompt_schedule
 from bot.store import deliveries as store
 from bot.store.leads import get_or_create_lead, get_or_create_workspace, workspace_of
 from bot.store.models import Delivery, Lead
+
+logger = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=3)  # later than this, a prompt is skipped for the day: never a prompt at night
 LEASE = timedelta(minutes=5)  # a claim not marked sent after this long is retried by a later tick
@@ -122,7 +125,12 @@ def claim_due_prompts(
     for lead, workspace_timezone in rows:
         due = lead.next_prompt_at
         assert due is not None
-        schedule = prompt_schedule(lead, workspace_timezone)
+        try:
+            schedule = prompt_schedule(lead, workspace_timezone)
+        except ValueError:  # a stored zone or weekday we can't read must not stop everyone else's prompt
+            logger.warning("lead %d has an unreadable schedule; prompts stopped until settings are saved", lead.id)
+            lead.next_prompt_at = None
+            continue
         lead.next_prompt_at = next_occurrence(schedule, max(due, now - GRACE), lead.paused_until)
         if is_too_late(due, now, GRACE):
             result.late += 1

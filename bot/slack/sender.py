@@ -105,6 +105,12 @@ class SlackSender:
         text, blocks = prompt_message(prompt)
         return self.post_message(prompt.user_id, text, blocks, prompt_metadata(prompt.delivery_id))
 
+    def open_dm(self, user_id: str) -> str:
+        """conversations.open for a one-to-one DM."""
+        response = call_slack(lambda: self.client.conversations_open(users=user_id))
+        channel: dict[str, Any] = response.get("channel") or {}
+        return str(channel["id"])
+
     def find_prompt(self, channel: str, delivery_id: int) -> Posted | None:
         """Look through the DM's recent history for the prompt of this delivery."""
         response = call_slack(
