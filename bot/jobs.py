@@ -147,17 +147,19 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
     if not outcomes:
         return
     with tick.session_factory.begin() as session:
+        sent = [(outcome.prompt, outcome.posted) for outcome in outcomes if outcome.posted is not None]
+        prompts.record_sent(session, sent, now)
+        report.sent += len(sent)
         for outcome in outcomes:
             if outcome.posted is not None:
-                prompts.record_sent(session, outcome.prompt, outcome.posted, now)
-                report.sent += 1
-            elif outcome.error is not None:
-                prompts.record_failed(session, outcome.prompt, outcome.error, unreachable=outcome.unreachable)
-                if outcome.unreachable:
-                    report.unreachable += 1
-                    logger.warning("lead %d unreachable (%s): prompts stopped", outcome.prompt.lead_id, outcome.error)
-                else:
-                    report.failed += 1
-                    logger.error("prompt %d refused by Slack: %s", outcome.prompt.delivery_id, outcome.error)
+                continue
+            if outcome.error is None:
+                report.deferred += 1  # still claimed: a later tick retries once the lease runs out
+            elif outcome.unreachable:
+                prompts.record_failed(session, outcome.prompt, outcome.error, unreachable=True)
+                report.unreachable += 1
+                logger.warning("lead %d unreachable (%s): prompts stopped", outcome.prompt.lead_id, outcome.error)
             else:
-                report.deferred += 1
+                prompts.record_failed(session, outcome.prompt, outcome.error, unreachable=False)
+                report.failed += 1
+                logger.error("prompt %d refused by Slack: %s", outcome.prompt.delivery_id, outcome.error)

@@ -76,8 +76,9 @@ def _varied_themes(unseen: Sequence[Prompt], last_theme: str | None) -> list[Pro
     """Candidates avoiding yesterday's theme, preferring picks that keep the rest of the cycle varied."""
     other = [prompt for prompt in unseen if prompt.theme != last_theme] or list(unseen)
     remaining = Counter(prompt.theme for prompt in unseen)
-    safe = [prompt for prompt in other if _can_alternate(remaining - Counter([prompt.theme]), prompt.theme)]
-    return safe or other
+    # Decided once per theme, not per prompt: a lead's choice costs the same however big a theme grows.
+    safe_themes = {theme for theme in {p.theme for p in other} if _can_alternate(remaining - Counter([theme]), theme)}
+    return [prompt for prompt in other if prompt.theme in safe_themes] or other
 
 
 def _can_alternate(counts: Counter[str], previous: str) -> bool:

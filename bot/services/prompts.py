@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from jinja2 import Environment
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from bot.coaching.categories import label, quiet_themes
@@ -57,6 +60,15 @@ class ClaimResult:
     already_claimed: int = 0
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this worker holds."""
+
+    delivery_id: int
+    due_at: datetime
+    attempts: int
+
+
 class _Planner:
     """Loads the history of a batch of leads once, then chooses and renders each lead's prompt."""
 
@@ -83,7 +95,7 @@ class _Planner:
         )
         return choose_prompt(self.library, history, daily_seed(f"{lead.team_id}:{lead.user_id}", day))
 
-    def outgoing(self, delivery: Delivery, lead: Lead, choice: Choice, day: date) -> OutgoingPrompt:
+    def outgoing(self, claim: Claim, lead: Lead, choice: Choice, day: date) -> OutgoingPrompt:
         """The message for a claimed delivery."""
         top = self.last_week_categories.get(lead.id)
         context = PromptContext(
@@ -97,13 +109,13 @@ class _Planner:
         )
         prompt = choice.prompt
         return OutgoingPrompt(
-            delivery_id=delivery.id,
+            delivery_id=claim.delivery_id,
             team_id=lead.team_id,
             lead_id=lead.id,
             user_id=lead.user_id,
             dm_channel=lead.dm_channel,
-            due_at=delivery.due_at or delivery.created_at,
-            attempts=delivery.attempts,
+            due_at=claim.due_at,
+            attempts=claim.attempts,
             text=render_prompt(self.env, prompt, context),
             why=prompt.why,
             theme_title=prompt.theme_title,
@@ -139,17 +151,17 @@ def claim_due_prompts(
         choice = planner.choose(lead, day)
         if choice is None:  # the lead turned down every prompt in the library
             continue
-        delivery = _claim(session, lead, "prompt", day.isoformat(), choice, due, now)
-        if delivery is None:
+        claim = _claim(session, lead, "prompt", day.isoformat(), choice, due, now)
+        if claim is None:
             result.already_claimed += 1
             continue
-        result.outgoing.append(planner.outgoing(delivery, lead, choice, day))
+        result.outgoing.append(planner.outgoing(claim, lead, choice, day))
     return result
 
 
 def _claim(
     session: Session, lead: Lead, kind: str, period_key: str, choice: Choice, due: datetime, now: datetime
-) -> Delivery | None:
+) -> Claim | None:
     delivery_id = store.insert_once(
         session,
         team_id=lead.team_id,
@@ -164,7 +176,7 @@ def _claim(
         claimed_at=now,
         created_at=now,
     )
-    return None if delivery_id is None else session.get(Delivery, delivery_id)
+    return None if delivery_id is None else Claim(delivery_id, due, attempts=1)
 
 
 def reclaim_stale(
@@ -185,7 +197,8 @@ def reclaim_stale(
         delivery.claimed_at = now
         delivery.attempts += 1
         day = local_date_of(due, lead_timezone(lead, workspace_of(session, lead)))
-        outgoing.append(planner.outgoing(delivery, lead, Choice(prompt, nudged=False), day))
+        claim = Claim(delivery.id, due, delivery.attempts)
+        outgoing.append(planner.outgoing(claim, lead, Choice(prompt, nudged=False), day))
     return outgoing
 
 
@@ -206,21 +219,28 @@ def claim_reflection(
     choice = planner.choose(lead, day)
     if choice is None:
         raise UserFacingError("You've turned down every prompt I have. Log something with `/impact` instead?")
-    delivery = _claim(session, lead, "reflect", f"reflect-{now:%Y%m%dT%H%M%S.%f}", choice, now, now)
-    if delivery is None:
+    claim = _claim(session, lead, "reflect", f"reflect-{now:%Y%m%dT%H%M%S.%f}", choice, now, now)
+    if claim is None:
         raise UserFacingError("One prompt at a time, please: try again in a second.")
-    return planner.outgoing(delivery, lead, choice, day)
+    return planner.outgoing(claim, lead, choice, day)
 
 
-def record_sent(session: Session, outgoing: OutgoingPrompt, posted: Posted, now: datetime) -> None:
-    """The prompt is in the lead's DM."""
-    delivery = session.get(Delivery, outgoing.delivery_id)
-    if delivery is None:  # the lead asked to be forgotten meanwhile
+def record_sent(session: Session, sent: Sequence[tuple[OutgoingPrompt, Posted]], now: datetime) -> None:
+    """These prompts are in their leads' DMs (one statement per table, however many: this runs per batch)."""
+    if not sent:
         return
-    delivery.status, delivery.channel, delivery.ts, delivery.sent_at = "sent", posted.channel, posted.ts, now
-    lead = session.get(Lead, outgoing.lead_id)
-    if lead is not None:
-        lead.dm_channel = posted.channel
+    deliveries, leads = cast(Table, Delivery.__table__), cast(Table, Lead.__table__)
+    session.execute(
+        update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
+        [
+            {"delivery_id": p.delivery_id, "status": "sent", "channel": posted.channel, "ts": posted.ts, "sent_at": now}
+            for p, posted in sent
+        ],
+    )
+    session.execute(
+        update(leads).where(leads.c.id == bindparam("lead_id")),
+        [{"lead_id": p.lead_id, "dm_channel": posted.channel} for p, posted in sent],
+    )
 
 
 def record_failed(session: Session, outgoing: OutgoingPrompt, code: str, *, unreachable: bool) -> None:
