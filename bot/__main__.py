@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import jobs
+from bot.coaching.classify import Rules, RulesError, load_rules
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library, make_prompt_environment
 from bot.config import README_HINT, ConfigError, Settings, load_settings
 from bot.scheduler import make_scheduler
@@ -30,6 +31,7 @@ from bot.store.db import database_answers, make_engine, make_session_factory
 logger = logging.getLogger("bot")
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+RULES_PATH = PROMPTS_DIR / "rules" / "categories.toml"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,7 +163,8 @@ def start_app(settings: Settings, *required: str) -> tuple[App, Engine, WebClien
     settings.require(*required)
     engine = open_database(settings)
     client = connect_slack(settings, engine)
-    return create_app(settings, make_session_factory(engine), client, load_prompts()), engine, client
+    app = create_app(settings, make_session_factory(engine), client, load_prompts(), load_category_rules())
+    return app, engine, client
 
 
 def open_database(settings: Settings) -> Engine:
@@ -197,6 +200,14 @@ def load_prompts() -> PromptLibrary:
         return load_library(PROMPTS_DIR)
     except PromptLibraryError as error:
         raise ConfigError(f"the prompt library in {PROMPTS_DIR} has problems:\n{error}") from None
+
+
+def load_category_rules() -> Rules:
+    """The category rules in prompts/rules/; a malformed file stops start-up naming the file and the pattern."""
+    try:
+        return load_rules(RULES_PATH)
+    except RulesError as error:
+        raise ConfigError(str(error)) from None
 
 
 def build_tick(settings: Settings, engine: Engine, client: WebClient) -> jobs.Tick:

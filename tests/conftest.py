@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from slack_bolt import App
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.__main__ import PROMPTS_DIR
+from bot.__main__ import PROMPTS_DIR, RULES_PATH
+from bot.coaching.classify import Rules, load_rules
 from bot.coaching.prompts import PromptLibrary, load_library
 from bot.config import Settings, normalize_database_url
 from bot.slack.app import create_app
@@ -128,6 +130,12 @@ def library() -> PromptLibrary:
     return load_library(PROMPTS_DIR)
 
 
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    """The real category rules."""
+    return load_rules(RULES_PATH)
+
+
 @pytest.fixture
 def app(
     settings: Settings,
@@ -135,9 +143,12 @@ def app(
     slack: SlackAPIServer,
     clock: Clock,
     library: PromptLibrary,
-) -> App:
-    """The real Bolt app, talking to the test Slack server and database."""
-    return create_app(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), library, clock=clock)
+    rules: Rules,
+) -> Iterator[App]:
+    """The real Bolt app, talking to the test Slack server and database; its lazy listeners finish before teardown."""
+    client = make_client(BOT_TOKEN, slack.base_url)
+    with ThreadPoolExecutor(8, thread_name_prefix="lazy") as executor:
+        yield create_app(settings, session_factory, client, library, rules, clock=clock, executor=executor)
 
 
 @pytest.fixture

@@ -91,16 +91,22 @@ class SlackRequests:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return self.dispatch(body, "application/x-www-form-urlencoded")
 
+    def _actor(self, user_id: str) -> dict[str, Any]:
+        """The fields every interactivity payload carries about who acted, and a fresh trigger id."""
+        return {
+            "team": {"id": self.team_id, "domain": "acme"},
+            "user": {"id": user_id, "team_id": self.team_id, "username": user_id.lower()},
+            "api_app_id": "A0APP",
+            "token": "legacy",
+            "trigger_id": f"trigger-{next(_event_ids)}",
+        }
+
     def home_button(self, action_id: str, user_id: str = "U0LEAD", value: str = "") -> BoltResponse:
         """A click on a button in the Home tab."""
         return self.interaction(
             {
                 "type": "block_actions",
-                "team": {"id": self.team_id, "domain": "acme"},
-                "user": {"id": user_id, "team_id": self.team_id, "username": user_id.lower()},
-                "api_app_id": "A0APP",
-                "token": "legacy",
-                "trigger_id": f"trigger-{next(_event_ids)}",
+                **self._actor(user_id),
                 "container": {"type": "view", "view_id": "V0HOME"},
                 "view": {"id": "V0HOME", "type": "home", "team_id": self.team_id},
                 "actions": [
@@ -112,5 +118,62 @@ class SlackRequests:
                         "action_ts": str(time.time()),
                     }
                 ],
+            }
+        )
+
+    def message_button(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        channel: str,
+        message_ts: str,
+        user_id: str = "U0LEAD",
+        message_text: str = "",
+        ephemeral: bool = False,
+    ) -> BoltResponse:
+        """A click on a button in a message (ephemeral ones carry only a response_url to update them)."""
+        return self.interaction(
+            {
+                "type": "block_actions",
+                **self._actor(user_id),
+                "container": {
+                    "type": "message",
+                    "message_ts": message_ts,
+                    "channel_id": channel,
+                    "is_ephemeral": ephemeral,
+                },
+                "channel": {"id": channel},
+                "message": {"ts": message_ts, "text": message_text, "type": "message"},
+                "response_url": self.response_url,
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "value": value,
+                        "action_ts": str(time.time()),
+                    }
+                ],
+            }
+        )
+
+    def view_submission(
+        self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user_id: str = "U0LEAD"
+    ) -> BoltResponse:
+        """A modal's submission, with its state values as Slack sends them."""
+        return self.interaction(
+            {
+                "type": "view_submission",
+                **self._actor(user_id),
+                "view": {
+                    "id": "V0MODAL",
+                    "type": "modal",
+                    "team_id": self.team_id,
+                    "callback_id": callback_id,
+                    "private_metadata": private_metadata,
+                    "state": {"values": values},
+                    "hash": "1",
+                },
             }
         )

@@ -62,9 +62,22 @@ class Sender(Protocol):
         ...
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]], metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        metadata: dict[str, Any] | None = None,
+        thread_ts: str | None = None,
     ) -> Posted:
-        """Post a message; a user id as channel means the app's DM with them."""
+        """Post a message (in a thread when `thread_ts` is given); a user id as channel means the app's DM."""
+        ...
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Delete a message we posted."""
+        ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal in answer to a button or command (views.open)."""
         ...
 
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:

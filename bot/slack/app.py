@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coaching.classify import Rules
 from bot.coaching.prompts import PromptLibrary, make_prompt_environment
 from bot.config import Settings
 from bot.slack import actions, commands, events
@@ -25,15 +27,18 @@ def create_app(
     session_factory: sessionmaker[Session],
     client: WebClient,
     library: PromptLibrary,
+    rules: Rules,
     clock: Callable[[], datetime] = utcnow,
+    executor: Executor | None = None,
 ) -> App:
-    """Build the Slack app with every listener registered."""
+    """Build the Slack app with every listener registered; lazy listeners run on `executor` if given."""
     deps = AppDeps(
         settings=settings,
         session_factory=session_factory,
         sender=SlackSender(client),
         templates=make_environment(),
         library=library,
+        rules=rules,
         prompt_env=make_prompt_environment(),
         clock=clock,
     )
@@ -44,6 +49,7 @@ def create_app(
         process_before_response=True,
         token_verification_enabled=False,
         logger=logging.getLogger("bot.slack.app"),
+        listener_executor=executor,
     )
     app.error(handle_error)
     commands.register(app, deps)

@@ -9,6 +9,7 @@ from datetime import datetime
 from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coaching.classify import Rules
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.services.ports import Sender
@@ -23,5 +24,6 @@ class AppDeps:
     sender: Sender
     templates: Environment
     library: PromptLibrary
+    rules: Rules
     prompt_env: Environment
     clock: Callable[[], datetime]

@@ -84,13 +84,28 @@ class SlackSender:
         )
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]], metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        metadata: dict[str, Any] | None = None,
+        thread_ts: str | None = None,
     ) -> Posted:
         """chat.postMessage; returns the channel (D… for a DM) and ts."""
         response: SlackResponse = call_slack(
-            lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
+            )
         )
         return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """chat.delete."""
+        call_slack(lambda: self.client.chat_delete(channel=channel, ts=ts))
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """views.open."""
+        call_slack(lambda: self.client.views_open(trigger_id=trigger_id, view=view))
 
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         """chat.update."""

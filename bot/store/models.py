@@ -141,37 +141,38 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Reply(Base):
-    """A lead's answer to a prompt, or a free-standing DM."""
-
-    __tablename__ = "replies"
-    __table_args__ = (Index(None, "lead_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16))  # thread | dm | modal
-    channel: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    edited_at: Mapped[datetime | None]
-
-
 class ImpactEntry(Base):
-    """A piece of invisible work, filed into categories; from a reply or logged directly."""
+    """A piece of invisible work, filed into categories: an answer to a prompt, a DM, or logged directly."""
 
     __tablename__ = "impact_entries"
     __table_args__ = (Index(None, "lead_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), unique=True)
-    text: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16))  # reply | command | modal | home
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)  # the lead's words; for DMs, their messages joined in order
+    source: Mapped[str] = mapped_column(String(16))  # dm | modal | command
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)
     categories_by_lead: Mapped[bool] = mapped_column(Boolean, default=False)  # the lead's correction wins
+    ack_channel: Mapped[str | None] = mapped_column(String(32))  # our "Logged: …" message, kept up to date
+    ack_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+
+class Reply(Base):
+    """One DM message of a lead, part of an impact entry; kept per message so edits and deletions land."""
+
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("channel", "message_ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("impact_entries.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # thread | dm
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 

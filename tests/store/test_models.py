@@ -67,12 +67,19 @@ def test_deleting_a_lead_removes_everything_of_theirs(session_factory: sessionma
             delivery = Delivery(team_id="T1", lead_id=owner.id, kind="prompt", period_key="d", recipient=owner.user_id)
             session.add(delivery)
             session.flush()
-            reply = Reply(lead_id=owner.id, delivery_id=delivery.id, text="paired on deploys", source="dm")
-            session.add(reply)
-            session.flush()
-            entry = ImpactEntry(lead_id=owner.id, reply_id=reply.id, text=reply.text, source="reply")
+            entry = ImpactEntry(lead_id=owner.id, delivery_id=delivery.id, text="paired on deploys", source="dm")
             session.add(entry)
             session.flush()
+            session.add(
+                Reply(
+                    entry_id=entry.id,
+                    lead_id=owner.id,
+                    text=entry.text,
+                    source="dm",
+                    channel=f"D{owner.user_id}",
+                    message_ts="1.1",
+                )
+            )
             session.add(EntryCategory(entry_id=entry.id, category="mentoring"))
             session.add(Diagnostic(lead_id=owner.id, task="t", ownership="no", pull="strategic", verdict="go"))
     with session_factory.begin() as session:

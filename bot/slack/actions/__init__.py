@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services import enrollment
-from bot.slack.actions import prompt_buttons
+from bot.slack.actions import entries, prompt_buttons
 from bot.slack.blocks.home import START_ACTION
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message
@@ -34,3 +34,4 @@ def register(app: App, deps: AppDeps) -> None:
 
     app.action(START_ACTION)(ack=ack_now, lazy=[start_from_home])
     prompt_buttons.register(app, deps)
+    entries.register(app, deps)

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from bot.slack.deps import AppDeps
 from bot.slack.text import render
 
-NOT_YET = ("/impact", "/why-am-i-coding")
+NOT_YET = ("/why-am-i-coding",)
 
 
 def register(app: App, deps: AppDeps) -> None:

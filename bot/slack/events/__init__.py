@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 
 from bot.services import workspaces
 from bot.slack.deps import AppDeps
+from bot.slack.events import messages
 from bot.slack.homes import publish_home
 
 
@@ -29,3 +30,4 @@ def register(app: App, deps: AppDeps) -> None:
     app.event("app_home_opened")(ack=ack_now, lazy=[home_opened])
     app.event("app_uninstalled")(workspace_gone)
     app.event("tokens_revoked")(workspace_gone)
+    messages.register(app, deps)

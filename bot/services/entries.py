@@ -1,0 +1,336 @@
+"""The invisible-impact log: DM replies, /impact and modal answers, filed into categories; the lead's corrections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.coaching.categories import CATEGORIES
+from bot.coaching.classify import Rules, classify
+from bot.services.errors import UserFacingError
+from bot.store.deliveries import PROMPT_KINDS
+from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace
+from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Reply
+
+REPLY_WINDOW = timedelta(hours=36)  # a DM this soon after a prompt answers it; later, it stands on its own
+ANSWERABLE = ("sent", "skipped", "answered")
+NOT_YOURS = "That entry isn't yours, or it has been deleted."
+EMPTY = "There's nothing to log yet: write a sentence or two about what you did."
+
+
+@dataclass(frozen=True)
+class Filed:
+    """An entry as its acknowledgement shows it."""
+
+    entry_id: int
+    user_id: str
+    categories: tuple[str, ...]
+    shareable: bool
+    answers_prompt: bool
+    ack_channel: str | None
+    ack_ts: str | None
+    thread_ts: str | None  # where a new acknowledgement goes: the prompt's thread, or the first message's
+    appended: bool = False
+
+
+@dataclass(frozen=True)
+class Removed:
+    """An entry is gone; its acknowledgement (if any) should say so."""
+
+    entry_id: int
+    ack_channel: str | None
+    ack_ts: str | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Nothing was stored; tell the person why (`kind` is "invite" or "empty")."""
+
+    kind: str
+    user_id: str
+    channel: str
+    thread_ts: str | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry as the edit modal shows it."""
+
+    entry_id: int
+    text: str
+    categories: tuple[str, ...]
+    shareable: bool
+
+
+def capture_message(
+    session: Session,
+    rules: Rules,
+    *,
+    team_id: str,
+    user_id: str,
+    channel: str,
+    ts: str,
+    thread_ts: str | None,
+    text: str,
+    default_timezone: str,
+    now: datetime,
+) -> Filed | Notice | None:
+    """Store a lead's DM as (part of) an entry; a stranger gets one invitation and nothing is stored."""
+    lead = get_lead(session, team_id, user_id)
+    if lead is None or not lead.enrolled:
+        get_or_create_workspace(session, team_id, default_timezone)
+        lead = lead or get_or_create_lead(session, team_id, user_id)
+        if lead.invited_at is not None:
+            return None
+        lead.invited_at = now
+        return Notice("invite", user_id, channel, thread_ts)
+    if not text.strip():
+        return Notice("empty", user_id, channel, thread_ts or ts)
+    known = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
+    if known is not None:  # the same message again (a retry that lost its event id): nothing new
+        return _filed(session, _entry(session, known.entry_id), lead)
+    entry, delivery = _entry_for_message(session, lead, thread_ts, now)
+    appended = entry is not None
+    if entry is None:
+        entry = ImpactEntry(
+            lead_id=lead.id,
+            delivery_id=delivery.id if delivery else None,
+            text="",
+            source="dm",
+            shareable=lead.share_by_default,
+            created_at=now,
+        )
+        session.add(entry)
+        session.flush()
+    session.add(
+        Reply(
+            entry_id=entry.id,
+            lead_id=lead.id,
+            text=text,
+            source="thread" if thread_ts else "dm",
+            channel=channel,
+            message_ts=ts,
+            created_at=now,
+        )
+    )
+    session.flush()
+    _refresh_text(session, rules, entry, now if appended else None)
+    if delivery is not None and delivery.status in ("sent", "skipped"):
+        delivery.status = "answered"
+    thread = (delivery.ts if delivery else None) or thread_ts or ts
+    return _filed(session, entry, lead, thread_ts=thread, appended=appended)
+
+
+def edit_message(session: Session, rules: Rules, channel: str, ts: str, text: str, now: datetime) -> Filed | None:
+    """The lead edited a DM we stored: the entry follows (None if we never stored that message)."""
+    reply = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
+    if reply is None or reply.text == text:  # Slack also says "changed" when only a thread under it grew
+        return None
+    reply.text, reply.edited_at = text, now
+    entry = _entry(session, reply.entry_id)
+    _refresh_text(session, rules, entry, now)
+    return _filed(session, entry, session.get_one(Lead, entry.lead_id))
+
+
+def delete_message(session: Session, rules: Rules, channel: str, ts: str, now: datetime) -> Filed | Removed | None:
+    """The lead deleted a DM we stored: it leaves the entry, and an entry left with no messages goes too."""
+    reply = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
+    if reply is None:
+        return None
+    entry = _entry(session, reply.entry_id)
+    session.delete(reply)
+    session.flush()
+    if not session.scalar(select(func.count()).select_from(Reply).where(Reply.entry_id == entry.id)):
+        removed = Removed(entry.id, entry.ack_channel, entry.ack_ts)
+        session.delete(entry)
+        return removed
+    _refresh_text(session, rules, entry, now)
+    return _filed(session, entry, session.get_one(Lead, entry.lead_id))
+
+
+def log_entry(
+    session: Session,
+    rules: Rules,
+    *,
+    team_id: str,
+    user_id: str,
+    text: str,
+    source: str,
+    default_timezone: str,
+    now: datetime,
+    delivery_id: int | None = None,
+    categories: tuple[str, ...] = (),
+    shareable: bool | None = None,
+) -> Filed:
+    """Log an entry from /impact or a modal; no categories chosen means the rules file it."""
+    if not text.strip():
+        raise UserFacingError(EMPTY)
+    get_or_create_workspace(session, team_id, default_timezone)
+    lead = get_or_create_lead(session, team_id, user_id)  # /impact works for anyone; prompts stay off
+    delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
+    if delivery_id is not None and (delivery is None or delivery.lead_id != lead.id):
+        raise UserFacingError("That prompt isn't yours, or it has been deleted.")
+    entry = ImpactEntry(
+        lead_id=lead.id,
+        delivery_id=delivery_id,
+        text=text,
+        source=source,
+        shareable=lead.share_by_default if shareable is None else shareable,
+        categories_by_lead=bool(categories),
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    _set_categories(session, entry.id, _known(categories) or classify(rules, text))
+    if delivery is not None and delivery.status in ("sent", "skipped"):
+        delivery.status = "answered"
+    return _filed(session, entry, lead, thread_ts=delivery.ts if delivery else None)
+
+
+def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
+    """The entry as the edit modal shows it, for its own lead only."""
+    entry, _ = _owned(session, team_id, user_id, entry_id)
+    return Draft(entry.id, entry.text, _categories(session, entry.id), entry.shareable)
+
+
+def correct(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    entry_id: int,
+    categories: tuple[str, ...],
+    shareable: bool,
+    now: datetime,
+) -> Filed:
+    """The lead's own categories and sharing choice; from now on their categories win over the rules."""
+    entry, lead = _owned(session, team_id, user_id, entry_id)
+    entry.categories_by_lead, entry.shareable, entry.edited_at = True, shareable, now
+    _set_categories(session, entry.id, _known(categories))
+    return _filed(session, entry, lead)
+
+
+def toggle_sharing(session: Session, team_id: str, user_id: str, entry_id: int, now: datetime) -> Filed:
+    """Flip whether the entry may appear in the team digest."""
+    entry, lead = _owned(session, team_id, user_id, entry_id)
+    entry.shareable, entry.edited_at = not entry.shareable, now
+    return _filed(session, entry, lead)
+
+
+def remove(session: Session, team_id: str, user_id: str, entry_id: int) -> Removed:
+    """Delete an entry and the messages stored under it (Slack keeps the DM itself)."""
+    entry, _ = _owned(session, team_id, user_id, entry_id)
+    session.delete(entry)
+    return Removed(entry.id, entry.ack_channel, entry.ack_ts)
+
+
+def record_ack(session: Session, entry_id: int, channel: str, ts: str) -> bool:
+    """Remember our acknowledgement of an entry; False if another one got there first."""
+    result = session.execute(
+        update(ImpactEntry)
+        .where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts.is_(None))
+        .values(ack_channel=channel, ack_ts=ts)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def current(session: Session, entry_id: int) -> Filed | None:
+    """The entry as it stands now, if it still exists."""
+    entry = session.get(ImpactEntry, entry_id)
+    return None if entry is None else _filed(session, entry, session.get_one(Lead, entry.lead_id))
+
+
+def _entry_for_message(
+    session: Session, lead: Lead, thread_ts: str | None, now: datetime
+) -> tuple[ImpactEntry | None, Delivery | None]:
+    """Which entry a new DM belongs to (None: a new one) and which prompt it answers (None: free-standing)."""
+    if thread_ts is not None:
+        root = session.scalars(
+            select(Reply).where(Reply.lead_id == lead.id, Reply.message_ts == thread_ts)
+        ).one_or_none()
+        if root is not None:  # in the thread of one of their own logged messages
+            entry = _entry(session, root.entry_id)
+            return entry, session.get(Delivery, entry.delivery_id) if entry.delivery_id else None
+        delivery = session.scalars(
+            select(Delivery).where(Delivery.lead_id == lead.id, Delivery.ts == thread_ts)
+        ).one_or_none()
+        if delivery is None or delivery.sent_at is None or delivery.sent_at < now - REPLY_WINDOW:
+            return None, None
+    else:
+        delivery = session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.lead_id == lead.id,
+                Delivery.kind.in_(PROMPT_KINDS),
+                Delivery.status.in_(ANSWERABLE),
+                Delivery.sent_at >= now - REPLY_WINDOW,
+            )
+            .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
+            .limit(1)
+        ).one_or_none()
+        if delivery is None:
+            return None, None
+    answer = session.scalars(
+        select(ImpactEntry)
+        .where(ImpactEntry.delivery_id == delivery.id, ImpactEntry.source == "dm")
+        .order_by(ImpactEntry.id)
+        .limit(1)
+    ).one_or_none()
+    return answer, delivery
+
+
+def _refresh_text(session: Session, rules: Rules, entry: ImpactEntry, edited_at: datetime | None) -> None:
+    """An entry from DMs reads as its messages in order; unless the lead chose categories, the rules refile it."""
+    texts = session.scalars(select(Reply.text).where(Reply.entry_id == entry.id).order_by(Reply.message_ts))
+    entry.text = "\n\n".join(texts)
+    if edited_at is not None:
+        entry.edited_at = edited_at
+    if not entry.categories_by_lead:
+        _set_categories(session, entry.id, classify(rules, entry.text))
+
+
+def _set_categories(session: Session, entry_id: int, categories: tuple[str, ...]) -> None:
+    session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
+    session.add_all(EntryCategory(entry_id=entry_id, category=category) for category in categories)
+    session.flush()
+
+
+def _categories(session: Session, entry_id: int) -> tuple[str, ...]:
+    stored = set(session.scalars(select(EntryCategory.category).where(EntryCategory.entry_id == entry_id)))
+    return tuple(key for key in CATEGORIES if key in stored)
+
+
+def _known(categories: tuple[str, ...]) -> tuple[str, ...]:
+    """The given categories we know, once each, in the canonical order."""
+    return tuple(key for key in CATEGORIES if key in categories)
+
+
+def _entry(session: Session, entry_id: int) -> ImpactEntry:
+    return session.get_one(ImpactEntry, entry_id)
+
+
+def _owned(session: Session, team_id: str, user_id: str, entry_id: int) -> tuple[ImpactEntry, Lead]:
+    """The entry, only if it belongs to this person."""
+    entry = session.get(ImpactEntry, entry_id)
+    lead = session.get(Lead, entry.lead_id) if entry is not None else None
+    if entry is None or lead is None or (lead.team_id, lead.user_id) != (team_id, user_id):
+        raise UserFacingError(NOT_YOURS)
+    return entry, lead
+
+
+def _filed(
+    session: Session, entry: ImpactEntry, lead: Lead, *, thread_ts: str | None = None, appended: bool = False
+) -> Filed:
+    return Filed(
+        entry_id=entry.id,
+        user_id=lead.user_id,
+        categories=_categories(session, entry.id),
+        shareable=entry.shareable,
+        answers_prompt=entry.delivery_id is not None,
+        ack_channel=entry.ack_channel,
+        ack_ts=entry.ack_ts,
+        thread_ts=thread_ts,
+        appended=appended,
+    )

@@ -1,0 +1,153 @@
+"""The entry's buttons (change categories, share, delete), the prompt's Answer button, and the entry modal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+
+from bot.services import entries
+from bot.services.entries import Filed, Removed
+from bot.services.errors import UserFacingError
+from bot.slack.blocks.entries import (
+    CATEGORIES_BLOCK,
+    DELETE_ACTION,
+    EDIT_ACTION,
+    MODAL_CALLBACK,
+    SHARE_ACTION,
+    TEXT_BLOCK,
+    ModalContext,
+    deleted_message,
+    entry_modal,
+    logged_message,
+    read_submission,
+)
+from bot.slack.blocks.prompt import ANSWER_ACTION
+from bot.slack.deps import AppDeps
+from bot.slack.handling import friendly_message
+from bot.slack.logged import show_filed, show_removed
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register the entry buttons, the Answer button and the modal's submission."""
+
+    def ack_now(ack: Ack) -> None:
+        ack()
+
+    def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        value = str(action.get("value") or "")
+        prompt_text = str((body.get("message") or {}).get("text") or "") or None
+        modal = ModalContext(delivery_id=int(value) if value.isdigit() else None)
+        _safely(respond, lambda: deps.sender.open_view(body["trigger_id"], entry_modal(modal, prompt_text=prompt_text)))
+
+    def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        def work() -> None:
+            with deps.session_factory.begin() as session:
+                draft = entries.draft(session, *_who(body), _entry_id(action))
+            modal = ModalContext(entry_id=draft.entry_id, response_url=_ephemeral_url(body))
+            deps.sender.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
+
+        _safely(respond, work)
+
+    def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        def work() -> None:
+            with deps.session_factory.begin() as session:
+                filed = entries.toggle_sharing(session, *_who(body), _entry_id(action), deps.clock())
+            _show_in_place(deps, body, respond, filed)
+
+        _safely(respond, work)
+
+    def delete(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        def work() -> None:
+            with deps.session_factory.begin() as session:
+                removed = entries.remove(session, *_who(body), _entry_id(action))
+            _show_in_place(deps, body, respond, removed)
+
+        _safely(respond, work)
+
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        modal = ModalContext.load(view.get("private_metadata"))
+        text, categories, shareable = read_submission((view.get("state") or {}).get("values") or {})
+        field = TEXT_BLOCK if text is not None else CATEGORIES_BLOCK
+        try:
+            with deps.session_factory.begin() as session:
+                if modal.entry_id is not None:
+                    filed = entries.correct(session, *_who(body), modal.entry_id, categories, shareable, deps.clock())
+                else:
+                    filed = entries.log_entry(
+                        session,
+                        deps.rules,
+                        team_id=_who(body)[0],
+                        user_id=_who(body)[1],
+                        text=text or "",
+                        source="modal",
+                        default_timezone=deps.settings.timezone,
+                        now=deps.clock(),
+                        delivery_id=modal.delivery_id,
+                        categories=categories,
+                        shareable=shareable,
+                    )
+        except Exception as error:  # the modal stays open with the reason, and nothing was saved
+            ack(response_action="errors", errors={field: friendly_message(error)})
+            return
+        context["filed"] = filed
+        ack()
+
+    def confirm(body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        filed = context.get("filed")
+        if not isinstance(filed, Filed):
+            return
+        url = ModalContext.load(view.get("private_metadata")).response_url
+        if url and not filed.ack_ts:  # started from a slash command or an ephemeral message: answer there
+            text, blocks = logged_message(filed)
+            Respond(response_url=url)(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+        else:
+            show_filed(deps, filed, body["user"]["id"])
+
+    app.action(ANSWER_ACTION)(ack=ack_now, lazy=[answer])
+    app.action(EDIT_ACTION)(ack=ack_now, lazy=[edit])
+    app.action(SHARE_ACTION)(ack=ack_now, lazy=[share])
+    app.action(DELETE_ACTION)(ack=ack_now, lazy=[delete])
+    app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[confirm])
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    """(team id, user id) of the person who clicked or submitted."""
+    user = body["user"]
+    return str(user.get("team_id") or (body.get("team") or {}).get("id")), str(user["id"])
+
+
+def _entry_id(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UserFacingError(entries.NOT_YOURS)
+    return int(value)
+
+
+def _ephemeral_url(body: dict[str, Any]) -> str | None:
+    """The response_url, when the button sat on an ephemeral message (which only it can update)."""
+    return body.get("response_url") if (body.get("container") or {}).get("is_ephemeral") else None
+
+
+def _show_in_place(deps: AppDeps, body: dict[str, Any], respond: Respond, shown: Filed | Removed) -> None:
+    """Redraw the message the button was on."""
+    if _ephemeral_url(body):
+        text, blocks = logged_message(shown) if isinstance(shown, Filed) else deleted_message()
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+    elif isinstance(shown, Filed):
+        show_filed(deps, shown, body["user"]["id"])
+    else:
+        show_removed(deps, shown)
+
+
+def _safely(respond: Respond, work: Callable[[], None]) -> None:
+    """Run a button's work; a failure is told to the person ephemerally, never swallowed."""
+    try:
+        work()
+    except Exception as error:  # every failure becomes a message; unexpected ones are logged
+        respond(text=friendly_message(error), response_type="ephemeral", replace_original=False)

@@ -1,0 +1,209 @@
+"""What a captured entry looks like: the short acknowledgement, and the modal to answer, log or correct it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.coaching.categories import CATEGORIES, label
+from bot.services.entries import Draft, Filed
+from bot.slack.blocks.kit import Block, actions, button, clip, context, section
+from bot.slack.text import escape_mrkdwn
+
+EDIT_ACTION = "entry_edit"
+SHARE_ACTION = "entry_share"
+DELETE_ACTION = "entry_delete"
+MODAL_CALLBACK = "entry_modal"
+TEXT_BLOCK, TEXT_ACTION = "answer", "answer_text"
+CATEGORIES_BLOCK, CATEGORIES_ACTION = "categories", "categories_select"
+SHARE_BLOCK, SHARE_OPTION_ACTION = "sharing", "sharing_choice"
+SHAREABLE = "shareable"
+ANSWER_MAX = 3000  # Slack's limit for a plain_text_input
+PREVIEW_MAX = 600
+
+DELETED = "Deleted from your log. (Your message in this DM stays; delete it too if you like.)"
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """What a modal submission needs to know, carried in private_metadata."""
+
+    delivery_id: int | None = None
+    entry_id: int | None = None
+    response_url: str | None = None  # set when the entry's acknowledgement was ephemeral
+
+    def dump(self) -> str:
+        """Serialise for private_metadata."""
+        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None}, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: str | None) -> ModalContext:
+        """Read private_metadata back; anything malformed reads as an empty context."""
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        delivery_id, entry_id, url = data.get("delivery_id"), data.get("entry_id"), data.get("response_url")
+        return cls(
+            delivery_id=delivery_id if isinstance(delivery_id, int) else None,
+            entry_id=entry_id if isinstance(entry_id, int) else None,
+            response_url=url if isinstance(url, str) else None,
+        )
+
+
+def category_list(categories: tuple[str, ...]) -> str:
+    """Readable labels, comma-separated."""
+    return ", ".join(label(category) for category in categories)
+
+
+def logged_message(filed: Filed) -> tuple[str, list[Block]]:
+    """The acknowledgement of an entry: what was understood, with buttons to correct, share or delete it."""
+    if filed.categories:
+        understood = f"Logged: {category_list(filed.categories)}"
+    else:
+        understood = "Logged. I couldn't tell what kind of impact this was: pick categories?"
+    if filed.appended:
+        understood = f"Added to your answer. {understood}"
+    sharing = (
+        "May appear in the team digest, with your name."
+        if filed.shareable
+        else "Private to you: it's counted in your own scorecard only."
+    )
+    value = str(filed.entry_id)
+    blocks = [
+        section(escape_mrkdwn(understood)),
+        context(sharing),
+        actions(
+            button("Change categories", EDIT_ACTION, value),
+            button("Keep private" if filed.shareable else "Share in digest", SHARE_ACTION, value),
+            _delete_button(value),
+            block_id="entry_actions",
+        ),
+    ]
+    return understood, blocks
+
+
+def deleted_message() -> tuple[str, list[Block]]:
+    """What the acknowledgement says once its entry is gone."""
+    return DELETED, [context(DELETED)]
+
+
+def notice_text(kind: str) -> str:
+    """What to say when a DM was not stored."""
+    if kind == "invite":
+        return (
+            "Hi! I'm Lead Coach: I help tech leads see the work that leaves no commit behind. "
+            "I only keep what enrolled leads write to me, so I haven't stored this. "
+            "`/coach start` gets you a short reflection prompt at the end of each workday, "
+            "and `/impact <what you did>` logs something any time."
+        )
+    return "I didn't catch any words there, so nothing was logged. Write a sentence or two about what you did."
+
+
+def entry_modal(
+    modal: ModalContext,
+    *,
+    prompt_text: str | None = None,
+    draft: Draft | None = None,
+    shareable: bool = False,
+) -> dict[str, Any]:
+    """The modal to answer a prompt, log an entry (no draft), or correct an existing entry (a draft)."""
+    blocks: list[Block] = []
+    if prompt_text:
+        blocks.append(section(f"*{escape_mrkdwn(clip(prompt_text, PREVIEW_MAX))}*"))
+    if draft is None:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": TEXT_BLOCK,
+                "label": {"type": "plain_text", "text": "Your answer" if prompt_text else "What did you do?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TEXT_ACTION,
+                    "multiline": True,
+                    "max_length": ANSWER_MAX,
+                },
+            }
+        )
+        chosen: tuple[str, ...] = ()
+    else:
+        blocks.append(context(f"“{escape_mrkdwn(clip(draft.text, PREVIEW_MAX))}”"))
+        chosen, shareable = draft.categories, draft.shareable
+    blocks.append(_categories_input(chosen, optional=draft is None))
+    blocks.append(_sharing_input(shareable))
+    title = "Correct entry" if draft else ("Answer" if prompt_text else "Log impact")
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "private_metadata": modal.dump(),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def read_submission(values: dict[str, Any]) -> tuple[str | None, tuple[str, ...], bool]:
+    """The answer text (None when the modal had no text field), chosen categories, and the sharing choice."""
+    text_state = values.get(TEXT_BLOCK, {}).get(TEXT_ACTION)
+    text = str(text_state.get("value") or "") if isinstance(text_state, dict) else None
+    chosen = values.get(CATEGORIES_BLOCK, {}).get(CATEGORIES_ACTION) or {}
+    categories = tuple(str(option.get("value")) for option in chosen.get("selected_options") or [])
+    sharing = values.get(SHARE_BLOCK, {}).get(SHARE_OPTION_ACTION) or {}
+    shareable = any(option.get("value") == SHAREABLE for option in sharing.get("selected_options") or [])
+    return text, categories, shareable
+
+
+def _categories_input(chosen: tuple[str, ...], *, optional: bool) -> Block:
+    options = [_option(label(key).capitalize(), key) for key in CATEGORIES]
+    element: Block = {
+        "type": "multi_static_select",
+        "action_id": CATEGORIES_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Choose, or leave it to me"},
+        "options": options,
+    }
+    if chosen:
+        element["initial_options"] = [_option(label(key).capitalize(), key) for key in chosen]
+    return {
+        "type": "input",
+        "block_id": CATEGORIES_BLOCK,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Categories"},
+        "hint": {
+            "type": "plain_text",
+            "text": "Leave empty and I'll file it from your words." if optional else "Your choice wins over mine.",
+        },
+        "element": element,
+    }
+
+
+def _sharing_input(shareable: bool) -> Block:
+    option = _option("May appear in the team digest", SHAREABLE)
+    element: Block = {"type": "checkboxes", "action_id": SHARE_OPTION_ACTION, "options": [option]}
+    if shareable:
+        element["initial_options"] = [option]
+    return {
+        "type": "input",
+        "block_id": SHARE_BLOCK,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Sharing"},
+        "element": element,
+    }
+
+
+def _option(text: str, value: str) -> Block:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _delete_button(value: str) -> Block:
+    element = button("Delete", DELETE_ACTION, value, style="danger")
+    element["confirm"] = {
+        "title": {"type": "plain_text", "text": "Delete this entry?"},
+        "text": {"type": "plain_text", "text": "It leaves your log and your scorecards. This can't be undone."},
+        "confirm": {"type": "plain_text", "text": "Delete"},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+    }
+    return element

@@ -1,0 +1,42 @@
+"""/impact <text> logs an entry at once; /impact alone opens the modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import entries
+from bot.slack.blocks.entries import ModalContext, entry_modal, logged_message
+from bot.slack.deps import AppDeps
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register /impact."""
+
+    def log_or_open(ack: Ack, command: dict[str, Any]) -> None:
+        text = str(command.get("text") or "")
+        if not text.strip():
+            ack()  # the modal opens from the lazy listener, inside the trigger's 3 seconds
+            return
+        # Stored before Slack is answered, so the ephemeral "Logged: …" is only ever shown for a saved entry.
+        with deps.session_factory.begin() as session:
+            filed = entries.log_entry(
+                session,
+                deps.rules,
+                team_id=command["team_id"],
+                user_id=command["user_id"],
+                text=text,
+                source="command",
+                default_timezone=deps.settings.timezone,
+                now=deps.clock(),
+            )
+        reply, blocks = logged_message(filed)
+        ack(text=reply, blocks=blocks, response_type="ephemeral")
+
+    def open_modal(command: dict[str, Any]) -> None:
+        if not str(command.get("text") or "").strip():
+            modal = ModalContext(response_url=command.get("response_url"))
+            deps.sender.open_view(command["trigger_id"], entry_modal(modal))
+
+    app.command("/impact")(ack=log_or_open, lazy=[open_modal])
