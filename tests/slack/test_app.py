@@ -105,7 +105,7 @@ def test_coach_help_and_unknown_subcommands_show_help(requests: SlackRequests) -
 
 
 def test_commands_not_built_yet_say_coming_soon(requests: SlackRequests) -> None:
-    for command, text in (("/why-am-i-coding", ""), ("/coach", "export")):
+    for command, text in (("/coach", "export"), ("/coach", "forget")):
         assert "coming soon" in requests.command(command, text).body, command
 
 

@@ -1,5 +1,6 @@
 """Builders and templates as plain functions, validated with slack_sdk's models."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -7,6 +8,7 @@ from jinja2 import UndefinedError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.coaching.diagnostic import VERDICTS, trend
 from bot.services.home import HomeState
 from bot.slack.blocks.home import START_ACTION, home_view
 from bot.slack.blocks.kit import clip, header, section
@@ -16,7 +18,9 @@ TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "help.md.j2": {},
     "home_welcome.md.j2": {},
     "privacy.md.j2": {},
-    "coming_soon.md.j2": {"command": "/impact"},
+    "coming_soon.md.j2": {"command": "/coach export"},
+    "diagnostic_verdict.md.j2": {"verdict": "delegate", "pull": "dopamine", "task": "a <b>", "hours_text": "2 h"},
+    "diagnostic_stats.md.j2": {"trend": trend([], datetime(2026, 11, 23, tzinfo=UTC)), "verdicts": VERDICTS},
     "enrolled.md.j2": {"name": "Ada <@U1> & co", "already_enrolled": False, "next_prompt": "Mon", "timezone": "UTC"},
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.commands import coach, impact, placeholders, reflect
+from bot.slack.commands import coach, impact, reflect, why_coding
 from bot.slack.deps import AppDeps
 
 
@@ -13,4 +13,4 @@ def register(app: App, deps: AppDeps) -> None:
     coach.register(app, deps)
     reflect.register(app, deps)
     impact.register(app, deps)
-    placeholders.register(app, deps)
+    why_coding.register(app, deps)

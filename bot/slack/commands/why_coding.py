@@ -1,0 +1,92 @@
+"""/why-am-i-coding: the modal opens at once; `stats` answers with the four-week trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+
+from bot.coaching.diagnostic import VERDICTS, Answers, check_answers
+from bot.services import diagnostics
+from bot.slack.blocks.diagnostic import (
+    FIELDS,
+    MODAL_CALLBACK,
+    OUTCOME_ACTIONS,
+    diagnostic_modal,
+    outcome_recorded,
+    read_diagnostic,
+    verdict_message,
+)
+from bot.slack.deps import AppDeps
+from bot.slack.handling import friendly_message
+from bot.slack.text import render
+
+COMMAND = "/why-am-i-coding"
+
+
+def is_stats(command: dict[str, Any]) -> bool:
+    """`/why-am-i-coding stats`."""
+    return str(command.get("text") or "").strip().lower() == "stats"
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register the command, the modal's submission and the outcome buttons."""
+
+    def ack_now(ack: Ack) -> None:
+        ack()
+
+    def stats(ack: Ack, command: dict[str, Any]) -> None:
+        with deps.session_factory() as session:
+            trend = diagnostics.recent_trend(session, command["team_id"], command["user_id"], deps.clock())
+        ack(
+            text=render(deps.templates, "diagnostic_stats.md.j2", trend=trend, verdicts=VERDICTS),
+            response_type="ephemeral",
+        )
+
+    def open_modal(command: dict[str, Any]) -> None:
+        deps.sender.open_view(command["trigger_id"], diagnostic_modal(str(command.get("text") or "")))
+
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        answers = check_answers(*read_diagnostic((view.get("state") or {}).get("values") or {}))
+        if not isinstance(answers, Answers):
+            ack(response_action="errors", errors={FIELDS[question]: text for question, text in answers.items()})
+            return
+        user = body["user"]
+        try:
+            with deps.session_factory.begin() as session:
+                context["verdict"] = diagnostics.record(
+                    session, str(user.get("team_id")), str(user["id"]), answers, deps.settings.timezone, deps.clock()
+                )
+        except Exception as error:  # the modal stays open with the reason, and nothing was saved
+            ack(response_action="errors", errors={FIELDS["task"]: friendly_message(error)})
+            return
+        ack()
+
+    def send_verdict(body: dict[str, Any], context: BoltContext) -> None:
+        verdict = context.get("verdict")
+        if isinstance(verdict, diagnostics.Verdict):
+            text, blocks = verdict_message(deps.templates, verdict)
+            deps.sender.post_message(body["user"]["id"], text, blocks)
+
+    def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        outcome = next(key for key, action_id in OUTCOME_ACTIONS.items() if action_id == action["action_id"])
+        value = str(action.get("value") or "")
+        try:
+            with deps.session_factory.begin() as session:
+                verdict = diagnostics.record_outcome(
+                    session, body["user"]["team_id"], body["user"]["id"], int(value or 0), outcome, deps.clock()
+                )
+        except Exception as error:  # told to the person, never swallowed
+            respond(text=friendly_message(error), response_type="ephemeral", replace_original=False)
+            return
+        message = body.get("message") or {}
+        container = body.get("container") or {}
+        blocks = outcome_recorded(list(message.get("blocks") or []), verdict)
+        deps.sender.update_message(container["channel_id"], container["message_ts"], message.get("text", ""), blocks)
+
+    app.command(COMMAND, matchers=[is_stats])(stats)
+    app.command(COMMAND)(ack=ack_now, lazy=[open_modal])
+    app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[send_verdict])
+    for action_id in OUTCOME_ACTIONS.values():
+        app.action(action_id)(ack=ack_now, lazy=[record_outcome])
