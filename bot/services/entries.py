@@ -17,6 +17,7 @@ from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Reply
 
 REPLY_WINDOW = timedelta(hours=36)  # a DM this soon after a prompt answers it; later, it stands on its own
 ANSWERABLE = ("sent", "skipped", "answered")
+PENDING_ACK = "pending"  # ack_ts while the acknowledgement is being posted
 NOT_YOURS = "That entry isn't yours, or it has been deleted."
 EMPTY = "There's nothing to log yet: write a sentence or two about what you did."
 
@@ -26,10 +27,9 @@ class Filed:
     """An entry as its acknowledgement shows it."""
 
     entry_id: int
-    user_id: str
     categories: tuple[str, ...]
     shareable: bool
-    answers_prompt: bool
+    source: str
     ack_channel: str | None
     ack_ts: str | None
     thread_ts: str | None  # where a new acknowledgement goes: the prompt's thread, or the first message's
@@ -43,6 +43,8 @@ class Removed:
     entry_id: int
     ack_channel: str | None
     ack_ts: str | None
+    source: str
+    by_slack: bool = False  # the lead deleted the message itself, rather than the entry
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,6 @@ class Notice:
     """Nothing was stored; tell the person why (`kind` is "invite" or "empty")."""
 
     kind: str
-    user_id: str
     channel: str
     thread_ts: str | None
 
@@ -79,20 +80,22 @@ def capture_message(
     now: datetime,
 ) -> Filed | Notice | None:
     """Store a lead's DM as (part of) an entry; a stranger gets one invitation and nothing is stored."""
-    lead = get_lead(session, team_id, user_id)
+    # The lead's row is locked for the rest of the transaction: two DMs arriving together are filed one after
+    # the other, so neither opens a second entry for the same prompt nor loses the other's text.
+    lead = get_lead(session, team_id, user_id, for_update=True)
     if lead is None or not lead.enrolled:
         get_or_create_workspace(session, team_id, default_timezone)
         lead = lead or get_or_create_lead(session, team_id, user_id)
         if lead.invited_at is not None:
             return None
         lead.invited_at = now
-        return Notice("invite", user_id, channel, thread_ts)
+        return Notice("invite", channel, thread_ts)
     if not text.strip():
-        return Notice("empty", user_id, channel, thread_ts or ts)
+        return Notice("empty", channel, thread_ts or ts)
     known = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
     if known is not None:  # the same message again (a retry that lost its event id): nothing new
-        return _filed(session, _entry(session, known.entry_id), lead)
-    entry, delivery = _entry_for_message(session, lead, thread_ts, now)
+        return _filed(session, _entry(session, known.entry_id))
+    entry, delivery = _entry_for_message(session, lead, channel, thread_ts, now)
     appended = entry is not None
     if entry is None:
         entry = ImpactEntry(
@@ -121,7 +124,7 @@ def capture_message(
     if delivery is not None and delivery.status in ("sent", "skipped"):
         delivery.status = "answered"
     thread = (delivery.ts if delivery else None) or thread_ts or ts
-    return _filed(session, entry, lead, thread_ts=thread, appended=appended)
+    return _filed(session, entry, thread_ts=thread, appended=appended)
 
 
 def edit_message(session: Session, rules: Rules, channel: str, ts: str, text: str, now: datetime) -> Filed | None:
@@ -129,10 +132,11 @@ def edit_message(session: Session, rules: Rules, channel: str, ts: str, text: st
     reply = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
     if reply is None or reply.text == text:  # Slack also says "changed" when only a thread under it grew
         return None
+    _lock(session, reply.lead_id)
     reply.text, reply.edited_at = text, now
     entry = _entry(session, reply.entry_id)
     _refresh_text(session, rules, entry, now)
-    return _filed(session, entry, session.get_one(Lead, entry.lead_id))
+    return _filed(session, entry)
 
 
 def delete_message(session: Session, rules: Rules, channel: str, ts: str, now: datetime) -> Filed | Removed | None:
@@ -140,15 +144,16 @@ def delete_message(session: Session, rules: Rules, channel: str, ts: str, now: d
     reply = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
     if reply is None:
         return None
+    _lock(session, reply.lead_id)
     entry = _entry(session, reply.entry_id)
     session.delete(reply)
     session.flush()
     if not session.scalar(select(func.count()).select_from(Reply).where(Reply.entry_id == entry.id)):
-        removed = Removed(entry.id, entry.ack_channel, entry.ack_ts)
+        removed = Removed(entry.id, entry.ack_channel, entry.ack_ts, entry.source, by_slack=True)
         session.delete(entry)
         return removed
     _refresh_text(session, rules, entry, now)
-    return _filed(session, entry, session.get_one(Lead, entry.lead_id))
+    return _filed(session, entry)
 
 
 def log_entry(
@@ -187,17 +192,18 @@ def log_entry(
     _set_categories(session, entry.id, _known(categories) or classify(rules, text))
     if delivery is not None and delivery.status in ("sent", "skipped"):
         delivery.status = "answered"
-    return _filed(session, entry, lead, thread_ts=delivery.ts if delivery else None)
+    return _filed(session, entry, thread_ts=delivery.ts if delivery else None)
 
 
 def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
     """The entry as the edit modal shows it, for its own lead only."""
-    entry, _ = _owned(session, team_id, user_id, entry_id)
+    entry = _owned(session, team_id, user_id, entry_id)
     return Draft(entry.id, entry.text, _categories(session, entry.id), entry.shareable)
 
 
 def correct(
     session: Session,
+    rules: Rules,
     team_id: str,
     user_id: str,
     entry_id: int,
@@ -205,73 +211,76 @@ def correct(
     shareable: bool,
     now: datetime,
 ) -> Filed:
-    """The lead's own categories and sharing choice; from now on their categories win over the rules."""
-    entry, lead = _owned(session, team_id, user_id, entry_id)
-    entry.categories_by_lead, entry.shareable, entry.edited_at = True, shareable, now
-    _set_categories(session, entry.id, _known(categories))
-    return _filed(session, entry, lead)
+    """The lead's own categories and sharing choice; their categories win over the rules (none: the rules again)."""
+    entry = _owned(session, team_id, user_id, entry_id)
+    chosen = _known(categories)
+    entry.categories_by_lead, entry.shareable, entry.edited_at = bool(chosen), shareable, now
+    _set_categories(session, entry.id, chosen or classify(rules, entry.text))
+    return _filed(session, entry)
 
 
 def toggle_sharing(session: Session, team_id: str, user_id: str, entry_id: int, now: datetime) -> Filed:
     """Flip whether the entry may appear in the team digest."""
-    entry, lead = _owned(session, team_id, user_id, entry_id)
+    entry = _owned(session, team_id, user_id, entry_id)
     entry.shareable, entry.edited_at = not entry.shareable, now
-    return _filed(session, entry, lead)
+    return _filed(session, entry)
 
 
 def remove(session: Session, team_id: str, user_id: str, entry_id: int) -> Removed:
     """Delete an entry and the messages stored under it (Slack keeps the DM itself)."""
-    entry, _ = _owned(session, team_id, user_id, entry_id)
+    entry = _owned(session, team_id, user_id, entry_id)
     session.delete(entry)
-    return Removed(entry.id, entry.ack_channel, entry.ack_ts)
+    return Removed(entry.id, entry.ack_channel, entry.ack_ts, entry.source)
 
 
-def record_ack(session: Session, entry_id: int, channel: str, ts: str) -> bool:
-    """Remember our acknowledgement of an entry; False if another one got there first."""
+def claim_ack(session: Session, entry_id: int) -> bool:
+    """Reserve the right to post the entry's acknowledgement; False if someone else holds it."""
     result = session.execute(
-        update(ImpactEntry)
-        .where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts.is_(None))
-        .values(ack_channel=channel, ack_ts=ts)
+        update(ImpactEntry).where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts.is_(None)).values(ack_ts=PENDING_ACK)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
+    """Where the acknowledgement we reserved was posted."""
+    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
 
 
 def current(session: Session, entry_id: int) -> Filed | None:
     """The entry as it stands now, if it still exists."""
     entry = session.get(ImpactEntry, entry_id)
-    return None if entry is None else _filed(session, entry, session.get_one(Lead, entry.lead_id))
+    return None if entry is None else _filed(session, entry)
 
 
 def _entry_for_message(
-    session: Session, lead: Lead, thread_ts: str | None, now: datetime
+    session: Session, lead: Lead, channel: str, thread_ts: str | None, now: datetime
 ) -> tuple[ImpactEntry | None, Delivery | None]:
     """Which entry a new DM belongs to (None: a new one) and which prompt it answers (None: free-standing)."""
     if thread_ts is not None:
         root = session.scalars(
-            select(Reply).where(Reply.lead_id == lead.id, Reply.message_ts == thread_ts)
+            select(Reply).where(Reply.channel == channel, Reply.message_ts == thread_ts, Reply.lead_id == lead.id)
         ).one_or_none()
-        if root is not None:  # in the thread of one of their own logged messages
+        if root is not None:  # in the thread of one of their own logged messages, if it is recent
             entry = _entry(session, root.entry_id)
+            if entry.created_at < now - REPLY_WINDOW:
+                return None, None
             return entry, session.get(Delivery, entry.delivery_id) if entry.delivery_id else None
         delivery = session.scalars(
-            select(Delivery).where(Delivery.lead_id == lead.id, Delivery.ts == thread_ts)
+            select(Delivery).where(
+                Delivery.lead_id == lead.id, Delivery.kind.in_(PROMPT_KINDS), Delivery.ts == thread_ts
+            )
         ).one_or_none()
-        if delivery is None or delivery.sent_at is None or delivery.sent_at < now - REPLY_WINDOW:
-            return None, None
     else:
         delivery = session.scalars(
             select(Delivery)
-            .where(
-                Delivery.lead_id == lead.id,
-                Delivery.kind.in_(PROMPT_KINDS),
-                Delivery.status.in_(ANSWERABLE),
-                Delivery.sent_at >= now - REPLY_WINDOW,
-            )
+            .where(Delivery.lead_id == lead.id, Delivery.kind.in_(PROMPT_KINDS), Delivery.sent_at.is_not(None))
             .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
             .limit(1)
         ).one_or_none()
-        if delivery is None:
-            return None, None
+    if delivery is None or delivery.status not in ANSWERABLE or delivery.sent_at is None:
+        return None, None  # a prompt the lead turned down is not answered by the next DM
+    if delivery.sent_at < now - REPLY_WINDOW:
+        return None, None
     answer = session.scalars(
         select(ImpactEntry)
         .where(ImpactEntry.delivery_id == delivery.id, ImpactEntry.source == "dm")
@@ -311,24 +320,26 @@ def _entry(session: Session, entry_id: int) -> ImpactEntry:
     return session.get_one(ImpactEntry, entry_id)
 
 
-def _owned(session: Session, team_id: str, user_id: str, entry_id: int) -> tuple[ImpactEntry, Lead]:
-    """The entry, only if it belongs to this person."""
+def _lock(session: Session, lead_id: int) -> None:
+    """Hold the lead's row until commit, so changes to their entries apply one at a time."""
+    session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
+
+
+def _owned(session: Session, team_id: str, user_id: str, entry_id: int) -> ImpactEntry:
+    """The entry, only if it belongs to this person; their row is locked for the rest of the transaction."""
+    lead = get_lead(session, team_id, user_id, for_update=True)
     entry = session.get(ImpactEntry, entry_id)
-    lead = session.get(Lead, entry.lead_id) if entry is not None else None
-    if entry is None or lead is None or (lead.team_id, lead.user_id) != (team_id, user_id):
+    if entry is None or lead is None or entry.lead_id != lead.id:
         raise UserFacingError(NOT_YOURS)
-    return entry, lead
+    return entry
 
 
-def _filed(
-    session: Session, entry: ImpactEntry, lead: Lead, *, thread_ts: str | None = None, appended: bool = False
-) -> Filed:
+def _filed(session: Session, entry: ImpactEntry, *, thread_ts: str | None = None, appended: bool = False) -> Filed:
     return Filed(
         entry_id=entry.id,
-        user_id=lead.user_id,
         categories=_categories(session, entry.id),
         shareable=entry.shareable,
-        answers_prompt=entry.delivery_id is not None,
+        source=entry.source,
         ack_channel=entry.ack_channel,
         ack_ts=entry.ack_ts,
         thread_ts=thread_ts,

@@ -47,8 +47,9 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     """Bolt's error handler for acknowledging listeners (they run before the HTTP response)."""
     message = friendly_message(error)
     if body.get("type") == "event_callback":
-        # 503 makes Slack retry the event; our event-id record keeps the retry from counting twice.
-        return BoltResponse(status=503, body="")
+        # 503 makes Slack retry the event (our event-id record keeps the retry from counting twice); only a
+        # database failure is worth a retry: a malformed event would fail the same way every time.
+        return BoltResponse(status=503 if isinstance(error, SQLAlchemyError) else 200, body="")
     if "command" in body:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
     return BoltResponse(status=200, body="")

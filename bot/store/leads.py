@@ -35,9 +35,10 @@ def workspace_of(session: Session, lead: Lead) -> Workspace:
     return workspace
 
 
-def get_lead(session: Session, team_id: str, user_id: str) -> Lead | None:
-    """The lead for this Slack user in this workspace, if known."""
-    return session.scalars(select(Lead).where(Lead.team_id == team_id, Lead.user_id == user_id)).one_or_none()
+def get_lead(session: Session, team_id: str, user_id: str, *, for_update: bool = False) -> Lead | None:
+    """The lead for this Slack user in this workspace, if known; `for_update` locks the row (PostgreSQL)."""
+    query = select(Lead).where(Lead.team_id == team_id, Lead.user_id == user_id)
+    return session.scalars(query.with_for_update() if for_update else query).one_or_none()
 
 
 def get_or_create_lead(session: Session, team_id: str, user_id: str) -> Lead:

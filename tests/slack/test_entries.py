@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -504,3 +505,116 @@ def test_the_delete_button_removes_the_entry_and_someone_else_cannot(
     wait_until(lambda: any("Deleted" in c.params["text"] for c in slack.calls("chat.update")))
     assert stored(session_factory) == []
     assert replies(session_factory) == []
+
+
+# --- what the review of this change found ------------------------------------------------------------------------
+
+
+def test_deleting_a_message_that_has_a_thread_removes_its_entry(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session]
+) -> None:
+    enroll(requests, session_factory)
+    ts = dm(requests, "Coached Ana through her first incident review")
+    wait_until(lambda: stored(session_factory)[0].ack_ts)
+    tombstone = {  # Slack keeps a deleted message that has a thread as a tombstone, announced as a change
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": DM,
+        "channel_type": "im",
+        "hidden": True,
+        "ts": next_ts(),
+        "message": {
+            "type": "message",
+            "subtype": "tombstone",
+            "user": "USLACKBOT",
+            "text": "This message was deleted.",
+            "ts": ts,
+        },
+        "previous_message": {
+            "type": "message",
+            "user": LEAD,
+            "text": "Coached Ana through her first incident review",
+            "ts": ts,
+        },
+    }
+    assert requests.event(tombstone).status == 200
+    assert stored(session_factory) == []
+
+
+def test_two_messages_at_once_get_one_acknowledgement_and_no_deleted_post(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session]
+) -> None:
+    enroll(requests, session_factory)
+    send_prompt(requests, session_factory)
+    dm(requests, "Unblocked Tom on the VPN issue")
+    dm(requests, "and wrote the runbook for it")
+    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, "pending"))
+    time.sleep(0.3)
+    assert len(acks(slack)) == 1
+    assert slack.calls("chat.delete") == []
+    [entry] = stored(session_factory)
+    assert entry.categories >= {"unblocking", "context"}
+
+
+def test_a_thread_reply_to_an_old_prompt_stands_alone(
+    requests: SlackRequests, session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    enroll(requests, session_factory)
+    prompt = send_prompt(requests, session_factory)
+    clock.advance(hours=40)
+    dm(requests, "Late answer: I let the team pick the queue", thread_ts=prompt.ts)
+    [entry] = stored(session_factory)
+    assert entry.delivery_id is None
+
+
+def test_a_modal_naming_another_leads_entry_changes_nothing(
+    requests: SlackRequests, session_factory: sessionmaker[Session]
+) -> None:
+    requests.command("/impact", "Reviewed the storage RFC", user_id="U0OTHER")
+    [theirs] = stored(session_factory)
+    response = requests.view_submission(
+        MODAL_CALLBACK, modal_values(None, ("hands_on",), True), json.dumps({"entry_id": theirs.id}), user_id=LEAD
+    )
+    assert json.loads(response.body)["response_action"] == "errors"
+    assert stored(session_factory) == [theirs]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "message", "channel_type": "im", "channel": DM, "text": "no user, no ts"},
+        {"type": "message", "channel_type": "im", "channel": DM, "subtype": "message_changed", "message": "x"},
+        {"type": "message", "channel_type": "im", "channel": DM, "subtype": "message_deleted"},
+        {"type": "message", "channel_type": "im", "user": LEAD, "ts": "1.2", "text": "no channel"},
+    ],
+    ids=["no user", "message not a dict", "no deleted ts", "no channel"],
+)
+def test_malformed_message_events_are_answered_200_and_store_nothing(
+    requests: SlackRequests, session_factory: sessionmaker[Session], event: dict[str, Any]
+) -> None:
+    enroll(requests, session_factory)
+    assert requests.event(event).status == 200
+    assert stored(session_factory) == []
+
+
+def test_messages_arriving_together_for_one_prompt_make_one_entry_with_both_texts(
+    requests: SlackRequests, session_factory: sessionmaker[Session]
+) -> None:
+    enroll(requests, session_factory)
+    prompt = send_prompt(requests, session_factory)
+    texts = [f"Part {n}: handed the on-call rota to Sam" for n in range(6)]
+    barrier = threading.Barrier(len(texts))
+
+    def send(words: str) -> None:
+        barrier.wait()
+        dm(requests, words)
+
+    threads = [threading.Thread(target=send, args=(words,)) for words in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    [entry] = stored(session_factory)
+    assert entry.delivery_id == prompt.id
+    assert sorted(entry.text.split("\n\n")) == sorted(texts)
+    assert len(replies(session_factory)) == len(texts)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
@@ -30,8 +30,6 @@ from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message
 from bot.slack.logged import show_filed, show_removed
 
-logger = logging.getLogger(__name__)
-
 
 def register(app: App, deps: AppDeps) -> None:
     """Register the entry buttons, the Answer button and the modal's submission."""
@@ -39,11 +37,14 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
+    def open_view(respond: Respond, trigger_id: str, view: dict[str, Any]) -> None:
+        _safely(respond, lambda: deps.sender.open_view(trigger_id, view))
+
     def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         value = str(action.get("value") or "")
         prompt_text = str((body.get("message") or {}).get("text") or "") or None
         modal = ModalContext(delivery_id=int(value) if value.isdigit() else None)
-        _safely(respond, lambda: deps.sender.open_view(body["trigger_id"], entry_modal(modal, prompt_text=prompt_text)))
+        open_view(respond, body["trigger_id"], entry_modal(modal, prompt_text=prompt_text))
 
     def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
@@ -72,18 +73,21 @@ def register(app: App, deps: AppDeps) -> None:
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         modal = ModalContext.load(view.get("private_metadata"))
-        text, categories, shareable = read_submission((view.get("state") or {}).get("values") or {})
-        field = TEXT_BLOCK if text is not None else CATEGORIES_BLOCK
+        field = CATEGORIES_BLOCK if modal.entry_id is not None else TEXT_BLOCK
         try:
+            text, categories, shareable = read_submission((view.get("state") or {}).get("values") or {})
+            team_id, user_id = _who(body)
             with deps.session_factory.begin() as session:
                 if modal.entry_id is not None:
-                    filed = entries.correct(session, *_who(body), modal.entry_id, categories, shareable, deps.clock())
+                    filed = entries.correct(
+                        session, deps.rules, team_id, user_id, modal.entry_id, categories, shareable, deps.clock()
+                    )
                 else:
                     filed = entries.log_entry(
                         session,
                         deps.rules,
-                        team_id=_who(body)[0],
-                        user_id=_who(body)[1],
+                        team_id=team_id,
+                        user_id=user_id,
                         text=text or "",
                         source="modal",
                         default_timezone=deps.settings.timezone,
@@ -103,6 +107,8 @@ def register(app: App, deps: AppDeps) -> None:
         if not isinstance(filed, Filed):
             return
         url = ModalContext.load(view.get("private_metadata")).response_url
+        if url and not _trusted(url, deps.settings.slack_api_url):
+            url = None
         if url and not filed.ack_ts:  # started from a slash command or an ephemeral message: answer there
             text, blocks = logged_message(filed)
             Respond(response_url=url)(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
@@ -129,6 +135,12 @@ def _entry_id(action: dict[str, Any]) -> int:
     return int(value)
 
 
+def _trusted(url: str, api_url: str) -> bool:
+    """A response_url Slack (or the configured API server) issued: private_metadata comes back from the client."""
+    where = urlsplit(url)
+    return (where.scheme, where.netloc) == ("https", "hooks.slack.com") or where.netloc == urlsplit(api_url).netloc
+
+
 def _ephemeral_url(body: dict[str, Any]) -> str | None:
     """The response_url, when the button sat on an ephemeral message (which only it can update)."""
     return body.get("response_url") if (body.get("container") or {}).get("is_ephemeral") else None
@@ -137,7 +149,7 @@ def _ephemeral_url(body: dict[str, Any]) -> str | None:
 def _show_in_place(deps: AppDeps, body: dict[str, Any], respond: Respond, shown: Filed | Removed) -> None:
     """Redraw the message the button was on."""
     if _ephemeral_url(body):
-        text, blocks = logged_message(shown) if isinstance(shown, Filed) else deleted_message()
+        text, blocks = logged_message(shown) if isinstance(shown, Filed) else deleted_message(shown)
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
     elif isinstance(shown, Filed):
         show_filed(deps, shown, body["user"]["id"])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.coaching.categories import CATEGORIES, label
-from bot.services.entries import Draft, Filed
+from bot.services.entries import Draft, Filed, Removed
 from bot.slack.blocks.kit import Block, actions, button, clip, context, section
 from bot.slack.text import escape_mrkdwn
 
@@ -22,7 +22,8 @@ SHAREABLE = "shareable"
 ANSWER_MAX = 3000  # Slack's limit for a plain_text_input
 PREVIEW_MAX = 600
 
-DELETED = "Deleted from your log. (Your message in this DM stays; delete it too if you like.)"
+DELETED = "Deleted from your log."
+DELETED_KEEPS_DM = "Deleted from your log. Your message in this DM stays: delete it too if you like."
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ModalContext:
 
     def dump(self) -> str:
         """Serialise for private_metadata."""
-        return json.dumps({k: v for k, v in self.__dict__.items() if v is not None}, separators=(",", ":"))
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
 
     @classmethod
     def load(cls, raw: str | None) -> ModalContext:
@@ -86,9 +87,10 @@ def logged_message(filed: Filed) -> tuple[str, list[Block]]:
     return understood, blocks
 
 
-def deleted_message() -> tuple[str, list[Block]]:
+def deleted_message(removed: Removed) -> tuple[str, list[Block]]:
     """What the acknowledgement says once its entry is gone."""
-    return DELETED, [context(DELETED)]
+    note = DELETED_KEEPS_DM if removed.source == "dm" and not removed.by_slack else DELETED
+    return note, [context(note)]
 
 
 def notice_text(kind: str) -> str:
@@ -108,12 +110,13 @@ def entry_modal(
     *,
     prompt_text: str | None = None,
     draft: Draft | None = None,
-    shareable: bool = False,
 ) -> dict[str, Any]:
     """The modal to answer a prompt, log an entry (no draft), or correct an existing entry (a draft)."""
     blocks: list[Block] = []
+    chosen: tuple[str, ...] = ()
+    shareable = False
     if prompt_text:
-        blocks.append(section(f"*{escape_mrkdwn(clip(prompt_text, PREVIEW_MAX))}*"))
+        blocks.append(section(f"*{clip(prompt_text, PREVIEW_MAX)}*"))  # message text arrives escaped
     if draft is None:
         blocks.append(
             {
@@ -128,9 +131,8 @@ def entry_modal(
                 },
             }
         )
-        chosen: tuple[str, ...] = ()
     else:
-        blocks.append(context(f"“{escape_mrkdwn(clip(draft.text, PREVIEW_MAX))}”"))
+        blocks.append(context(f"“{clip(draft.text, PREVIEW_MAX)}”"))  # stored as Slack sent it: escaped
         chosen, shareable = draft.categories, draft.shareable
     blocks.append(_categories_input(chosen, optional=draft is None))
     blocks.append(_sharing_input(shareable))
@@ -147,9 +149,11 @@ def entry_modal(
 
 
 def read_submission(values: dict[str, Any]) -> tuple[str | None, tuple[str, ...], bool]:
-    """The answer text (None when the modal had no text field), chosen categories, and the sharing choice."""
+    """The answer text (None when the modal had no text field), chosen categories, and the sharing choice.
+
+    The text is escaped as Slack escapes message text, so every entry is stored in the same form."""
     text_state = values.get(TEXT_BLOCK, {}).get(TEXT_ACTION)
-    text = str(text_state.get("value") or "") if isinstance(text_state, dict) else None
+    text = escape_mrkdwn(text_state.get("value") or "") if isinstance(text_state, dict) else None
     chosen = values.get(CATEGORIES_BLOCK, {}).get(CATEGORIES_ACTION) or {}
     categories = tuple(str(option.get("value")) for option in chosen.get("selected_options") or [])
     sharing = values.get(SHARE_BLOCK, {}).get(SHARE_OPTION_ACTION) or {}

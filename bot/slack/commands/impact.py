@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 
 from bot.services import entries
 from bot.slack.blocks.entries import ModalContext, entry_modal, logged_message
 from bot.slack.deps import AppDeps
+from bot.slack.handling import friendly_message
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -34,9 +36,12 @@ def register(app: App, deps: AppDeps) -> None:
         reply, blocks = logged_message(filed)
         ack(text=reply, blocks=blocks, response_type="ephemeral")
 
-    def open_modal(command: dict[str, Any]) -> None:
+    def open_modal(command: dict[str, Any], respond: Respond) -> None:
         if not str(command.get("text") or "").strip():
             modal = ModalContext(response_url=command.get("response_url"))
-            deps.sender.open_view(command["trigger_id"], entry_modal(modal))
+            try:
+                deps.sender.open_view(command["trigger_id"], entry_modal(modal))
+            except Exception as error:  # the person is told; unexpected errors are logged
+                respond(text=friendly_message(error), response_type="ephemeral")
 
     app.command("/impact")(ack=log_or_open, lazy=[open_modal])

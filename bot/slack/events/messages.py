@@ -24,10 +24,11 @@ def register(app: App, deps: AppDeps) -> None:
     def store(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         # Runs before Slack is answered: if the database fails, nothing is committed (the event id included)
         # and the error handler answers 503, so Slack's retry stores it exactly once.
-        if event.get("channel_type") == "im" and not _from_a_bot(event):
+        team_id, event_id = str(body.get("team_id") or ""), body.get("event_id")
+        if event.get("channel_type") == "im" and event.get("channel") and team_id and not _from_a_bot(event):
             with deps.session_factory.begin() as session:
-                if first_time(session, str(body.get("event_id") or event.get("ts")), body["team_id"], deps.clock()):
-                    context["outcome"] = _apply(deps, session, body["team_id"], event)
+                if event_id is None or first_time(session, str(event_id), team_id, deps.clock()):
+                    context["outcome"] = _apply(deps, session, team_id, event)
         ack()
 
     def acknowledge(event: dict[str, Any], context: BoltContext) -> None:
@@ -44,9 +45,11 @@ def register(app: App, deps: AppDeps) -> None:
 
 
 def _apply(deps: AppDeps, session: Session, team_id: str, event: dict[str, Any]) -> Filed | Notice | Removed | None:
-    """Store what one message event says; None when there is nothing to acknowledge."""
+    """Store what one message event says; None when there is nothing to store or acknowledge."""
     subtype, channel, now = event.get("subtype"), str(event["channel"]), deps.clock()
-    if subtype in CAPTURED_SUBTYPES:
+    inner = event.get("message")
+    message: dict[str, Any] = inner if isinstance(inner, dict) else {}
+    if subtype in CAPTURED_SUBTYPES and event.get("user") and event.get("ts"):
         thread_ts = event.get("thread_ts")
         return entries.capture_message(
             session,
@@ -60,17 +63,17 @@ def _apply(deps: AppDeps, session: Session, team_id: str, event: dict[str, Any])
             default_timezone=deps.settings.timezone,
             now=now,
         )
-    if subtype == "message_changed":
-        message = event.get("message") or {}
-        return entries.edit_message(
-            session, deps.rules, channel, str(message["ts"]), str(message.get("text") or ""), now
-        )
-    if subtype == "message_deleted":
+    if subtype == "message_changed" and message.get("ts"):
+        if message.get("subtype") == "tombstone":  # a deleted message that has a thread stays as a tombstone
+            return entries.delete_message(session, deps.rules, channel, str(message["ts"]), now)
+        text = str(message.get("text") or "")
+        return entries.edit_message(session, deps.rules, channel, str(message["ts"]), text, now)
+    if subtype == "message_deleted" and event.get("deleted_ts"):
         return entries.delete_message(session, deps.rules, channel, str(event["deleted_ts"]), now)
     return None
 
 
 def _from_a_bot(event: dict[str, Any]) -> bool:
-    """Messages from bots (ourselves included), in any of the shapes Slack sends them."""
+    """Messages from bots (ourselves included), in the shapes Slack sends them."""
     inner = event.get("message") or event.get("previous_message") or {}
-    return bool(event.get("bot_id") or inner.get("bot_id") or event.get("subtype") == "bot_message")
+    return bool(event.get("bot_id") or (isinstance(inner, dict) and inner.get("bot_id")))
