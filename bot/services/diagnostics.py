@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.diagnostic import OUTCOMES, TREND_WINDOW, Answers, Run, Trend, trend
 from bot.services.errors import UserFacingError
+from bot.store.entries import diagnostics_since
 from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace
 from bot.store.models import Diagnostic, Lead
 
@@ -64,13 +64,7 @@ def record_outcome(
 def recent_trend(session: Session, team_id: str, user_id: str, now: datetime) -> Trend:
     """The lead's last four weeks of diagnostics."""
     lead = get_lead(session, team_id, user_id)
-    rows = (
-        session.scalars(
-            select(Diagnostic).where(Diagnostic.lead_id == lead.id, Diagnostic.created_at >= now - TREND_WINDOW)
-        ).all()
-        if lead is not None
-        else []
-    )
+    rows = diagnostics_since(session, lead.id, now - TREND_WINDOW) if lead is not None else []
     return trend([Run(d.pull, d.verdict, d.hours, d.outcome, d.created_at) for d in rows], now)
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.coaching.categories import CATEGORIES
 from bot.coaching.classify import Rules, classify
 from bot.services.errors import UserFacingError
-from bot.store.deliveries import PROMPT_KINDS
+from bot.store import entries as store
 from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace
-from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Reply
+from bot.store.models import Delivery, ImpactEntry, Lead, Reply
 
 REPLY_WINDOW = timedelta(hours=36)  # a DM this soon after a prompt answers it; later, it stands on its own
 ANSWERABLE = ("sent", "skipped", "answered")
@@ -92,7 +91,7 @@ def capture_message(
         return Notice("invite", channel, thread_ts)
     if not text.strip():
         return Notice("empty", channel, thread_ts or ts)
-    known = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
+    known = store.reply_at(session, channel, ts)
     if known is not None:  # the same message again (a retry that lost its event id): nothing new
         return _filed(session, _entry(session, known.entry_id))
     entry, delivery = _entry_for_message(session, lead, channel, thread_ts, now)
@@ -129,10 +128,10 @@ def capture_message(
 
 def edit_message(session: Session, rules: Rules, channel: str, ts: str, text: str, now: datetime) -> Filed | None:
     """The lead edited a DM we stored: the entry follows (None if we never stored that message)."""
-    reply = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
+    reply = store.reply_at(session, channel, ts)
     if reply is None or reply.text == text:  # Slack also says "changed" when only a thread under it grew
         return None
-    _lock(session, reply.lead_id)
+    store.lock_lead(session, reply.lead_id)  # changes to one lead's entries apply one at a time
     reply.text, reply.edited_at = text, now
     entry = _entry(session, reply.entry_id)
     _refresh_text(session, rules, entry, now)
@@ -141,14 +140,14 @@ def edit_message(session: Session, rules: Rules, channel: str, ts: str, text: st
 
 def delete_message(session: Session, rules: Rules, channel: str, ts: str, now: datetime) -> Filed | Removed | None:
     """The lead deleted a DM we stored: it leaves the entry, and an entry left with no messages goes too."""
-    reply = session.scalars(select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)).one_or_none()
+    reply = store.reply_at(session, channel, ts)
     if reply is None:
         return None
-    _lock(session, reply.lead_id)
+    store.lock_lead(session, reply.lead_id)  # changes to one lead's entries apply one at a time
     entry = _entry(session, reply.entry_id)
     session.delete(reply)
     session.flush()
-    if not session.scalar(select(func.count()).select_from(Reply).where(Reply.entry_id == entry.id)):
+    if not store.reply_count(session, entry.id):
         removed = Removed(entry.id, entry.ack_channel, entry.ack_ts, entry.source, by_slack=True)
         session.delete(entry)
         return removed
@@ -189,7 +188,7 @@ def log_entry(
     )
     session.add(entry)
     session.flush()
-    _set_categories(session, entry.id, _known(categories) or classify(rules, text))
+    store.set_categories(session, entry.id, _known(categories) or classify(rules, text))
     if delivery is not None and delivery.status in ("sent", "skipped"):
         delivery.status = "answered"
     return _filed(session, entry, thread_ts=delivery.ts if delivery else None)
@@ -215,7 +214,7 @@ def correct(
     entry = _owned(session, team_id, user_id, entry_id)
     chosen = _known(categories)
     entry.categories_by_lead, entry.shareable, entry.edited_at = bool(chosen), shareable, now
-    _set_categories(session, entry.id, chosen or classify(rules, entry.text))
+    store.set_categories(session, entry.id, chosen or classify(rules, entry.text))
     return _filed(session, entry)
 
 
@@ -235,15 +234,12 @@ def remove(session: Session, team_id: str, user_id: str, entry_id: int) -> Remov
 
 def claim_ack(session: Session, entry_id: int) -> bool:
     """Reserve the right to post the entry's acknowledgement; False if someone else holds it."""
-    result = session.execute(
-        update(ImpactEntry).where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts.is_(None)).values(ack_ts=PENDING_ACK)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return store.set_ack_if_none(session, entry_id, PENDING_ACK)
 
 
 def record_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
     """Where the acknowledgement we reserved was posted."""
-    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
+    store.set_ack(session, entry_id, channel, ts)
 
 
 def current(session: Session, entry_id: int) -> Filed | None:
@@ -257,57 +253,33 @@ def _entry_for_message(
 ) -> tuple[ImpactEntry | None, Delivery | None]:
     """Which entry a new DM belongs to (None: a new one) and which prompt it answers (None: free-standing)."""
     if thread_ts is not None:
-        root = session.scalars(
-            select(Reply).where(Reply.channel == channel, Reply.message_ts == thread_ts, Reply.lead_id == lead.id)
-        ).one_or_none()
+        root = store.reply_at(session, channel, thread_ts, lead.id)
         if root is not None:  # in the thread of one of their own logged messages, if it is recent
             entry = _entry(session, root.entry_id)
             if entry.created_at < now - REPLY_WINDOW:
                 return None, None
             return entry, session.get(Delivery, entry.delivery_id) if entry.delivery_id else None
-        delivery = session.scalars(
-            select(Delivery).where(
-                Delivery.lead_id == lead.id, Delivery.kind.in_(PROMPT_KINDS), Delivery.ts == thread_ts
-            )
-        ).one_or_none()
+        delivery = store.prompt_at(session, lead.id, thread_ts)
     else:
-        delivery = session.scalars(
-            select(Delivery)
-            .where(Delivery.lead_id == lead.id, Delivery.kind.in_(PROMPT_KINDS), Delivery.sent_at.is_not(None))
-            .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
-            .limit(1)
-        ).one_or_none()
+        delivery = store.latest_prompt(session, lead.id)
     if delivery is None or delivery.status not in ANSWERABLE or delivery.sent_at is None:
         return None, None  # a prompt the lead turned down is not answered by the next DM
     if delivery.sent_at < now - REPLY_WINDOW:
         return None, None
-    answer = session.scalars(
-        select(ImpactEntry)
-        .where(ImpactEntry.delivery_id == delivery.id, ImpactEntry.source == "dm")
-        .order_by(ImpactEntry.id)
-        .limit(1)
-    ).one_or_none()
-    return answer, delivery
+    return store.dm_answer_to(session, delivery.id), delivery
 
 
 def _refresh_text(session: Session, rules: Rules, entry: ImpactEntry, edited_at: datetime | None) -> None:
     """An entry from DMs reads as its messages in order; unless the lead chose categories, the rules refile it."""
-    texts = session.scalars(select(Reply.text).where(Reply.entry_id == entry.id).order_by(Reply.message_ts))
-    entry.text = "\n\n".join(texts)
+    entry.text = "\n\n".join(store.reply_texts(session, entry.id))
     if edited_at is not None:
         entry.edited_at = edited_at
     if not entry.categories_by_lead:
-        _set_categories(session, entry.id, classify(rules, entry.text))
-
-
-def _set_categories(session: Session, entry_id: int, categories: tuple[str, ...]) -> None:
-    session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
-    session.add_all(EntryCategory(entry_id=entry_id, category=category) for category in categories)
-    session.flush()
+        store.set_categories(session, entry.id, classify(rules, entry.text))
 
 
 def _categories(session: Session, entry_id: int) -> tuple[str, ...]:
-    stored = set(session.scalars(select(EntryCategory.category).where(EntryCategory.entry_id == entry_id)))
+    stored = store.categories_of(session, entry_id)
     return tuple(key for key in CATEGORIES if key in stored)
 
 
@@ -318,11 +290,6 @@ def _known(categories: tuple[str, ...]) -> tuple[str, ...]:
 
 def _entry(session: Session, entry_id: int) -> ImpactEntry:
     return session.get_one(ImpactEntry, entry_id)
-
-
-def _lock(session: Session, lead_id: int) -> None:
-    """Hold the lead's row until commit, so changes to their entries apply one at a time."""
-    session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
 
 
 def _owned(session: Session, team_id: str, user_id: str, entry_id: int) -> ImpactEntry:

@@ -6,10 +6,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
 
 from jinja2 import Environment
-from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from bot.coaching.categories import label, quiet_themes
@@ -229,18 +227,7 @@ def record_sent(session: Session, sent: Sequence[tuple[OutgoingPrompt, Posted]],
     """These prompts are in their leads' DMs (one statement per table, however many: this runs per batch)."""
     if not sent:
         return
-    deliveries, leads = cast(Table, Delivery.__table__), cast(Table, Lead.__table__)
-    session.execute(
-        update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
-        [
-            {"delivery_id": p.delivery_id, "status": "sent", "channel": posted.channel, "ts": posted.ts, "sent_at": now}
-            for p, posted in sent
-        ],
-    )
-    session.execute(
-        update(leads).where(leads.c.id == bindparam("lead_id")),
-        [{"lead_id": p.lead_id, "dm_channel": posted.channel} for p, posted in sent],
-    )
+    store.mark_sent(session, [(p.delivery_id, p.lead_id, posted.channel, posted.ts) for p, posted in sent], now)
 
 
 def record_failed(session: Session, outgoing: OutgoingPrompt, code: str, *, unreachable: bool) -> None:

@@ -43,6 +43,14 @@ def respond_with(respond: Respond, work: Callable[[], str]) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def on_failure_tell(respond: Respond, work: Callable[[], None]) -> None:
+    """Run a lazy listener's work; a failure is told to the person ephemerally, never swallowed."""
+    try:
+        work()
+    except Exception as error:  # every failure becomes a message; unexpected ones are logged
+        respond(text=friendly_message(error), response_type="ephemeral", replace_original=False)
+
+
 def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     """Bolt's error handler for acknowledging listeners (they run before the HTTP response)."""
     message = friendly_message(error)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -107,3 +107,21 @@ def answered_counts(session: Session, lead_ids: Sequence[int], since: datetime, 
         .group_by(Delivery.lead_id)
     )
     return {lead_id or 0: int(count) for lead_id, count in rows}
+
+
+def mark_sent(session: Session, sent: Sequence[tuple[int, int, str, str]], now: datetime) -> None:
+    """Mark (delivery id, lead id, channel, ts) rows sent and remember each lead's DM channel.
+
+    One statement per table however many rows: the tick records its outcomes in batches."""
+    deliveries, leads = cast(Table, Delivery.__table__), cast(Table, Lead.__table__)
+    session.execute(
+        update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
+        [
+            {"delivery_id": delivery_id, "status": "sent", "channel": channel, "ts": ts, "sent_at": now}
+            for delivery_id, _, channel, ts in sent
+        ],
+    )
+    session.execute(
+        update(leads).where(leads.c.id == bindparam("lead_id")),
+        [{"lead_id": lead_id, "dm_channel": channel} for _, lead_id, channel, _ in sent],
+    )

@@ -6,7 +6,6 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,7 @@ from bot.slack.blocks.entries import (
 from bot.slack.blocks.prompt import ANSWER_ACTION
 from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Reply
 from tests.slack_api import Call, SlackAPIServer
-from tests.support import Clock, SlackRequests
+from tests.support import Clock, SlackRequests, wait_until
 
 LEAD = "U0LEAD"
 DM = SlackAPIServer.dm_channel_id(LEAD)
@@ -51,16 +50,6 @@ class Entry:
 
 def next_ts() -> str:
     return f"1795400000.{next(_ts):06d}"
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def stored(session_factory: sessionmaker[Session]) -> list[Entry]:

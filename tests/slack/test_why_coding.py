@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from bot.slack.blocks.diagnostic import ELEMENT, FIELDS, MODAL_CALLBACK, OUTCOME
 from bot.store.models import Diagnostic, Lead
 from tests.coaching.test_diagnostic import EXPECTED
 from tests.slack_api import SlackAPIServer
-from tests.support import Clock, SlackRequests
+from tests.support import Clock, SlackRequests, wait_until
 
 LEAD = "U0LEAD"
 HEADLINES = {
@@ -24,15 +23,6 @@ HEADLINES = {
     "face_it": "Face the conversation first.",
     "delegate": "Delegate it.",
 }
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
 
 
 def values(task: str | None, ownership: str | None, pull: str | None, hours: str | None = None) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +26,7 @@ from bot.slack.blocks.entries import (
 )
 from bot.slack.blocks.prompt import ANSWER_ACTION
 from bot.slack.deps import AppDeps
-from bot.slack.handling import friendly_message
+from bot.slack.handling import friendly_message, on_failure_tell
 from bot.slack.logged import show_filed, show_removed
 
 
@@ -38,7 +37,7 @@ def register(app: App, deps: AppDeps) -> None:
         ack()
 
     def open_view(respond: Respond, trigger_id: str, view: dict[str, Any]) -> None:
-        _safely(respond, lambda: deps.sender.open_view(trigger_id, view))
+        on_failure_tell(respond, lambda: deps.sender.open_view(trigger_id, view))
 
     def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         value = str(action.get("value") or "")
@@ -53,7 +52,7 @@ def register(app: App, deps: AppDeps) -> None:
             modal = ModalContext(entry_id=draft.entry_id, response_url=_ephemeral_url(body))
             deps.sender.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
 
-        _safely(respond, work)
+        on_failure_tell(respond, work)
 
     def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
@@ -61,7 +60,7 @@ def register(app: App, deps: AppDeps) -> None:
                 filed = entries.toggle_sharing(session, *_who(body), _entry_id(action), deps.clock())
             _show_in_place(deps, body, respond, filed)
 
-        _safely(respond, work)
+        on_failure_tell(respond, work)
 
     def delete(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
@@ -69,7 +68,7 @@ def register(app: App, deps: AppDeps) -> None:
                 removed = entries.remove(session, *_who(body), _entry_id(action))
             _show_in_place(deps, body, respond, removed)
 
-        _safely(respond, work)
+        on_failure_tell(respond, work)
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         modal = ModalContext.load(view.get("private_metadata"))
@@ -155,11 +154,3 @@ def _show_in_place(deps: AppDeps, body: dict[str, Any], respond: Respond, shown:
         show_filed(deps, shown, body["user"]["id"])
     else:
         show_removed(deps, shown)
-
-
-def _safely(respond: Respond, work: Callable[[], None]) -> None:
-    """Run a button's work; a failure is told to the person ephemerally, never swallowed."""
-    try:
-        work()
-    except Exception as error:  # every failure becomes a message; unexpected ones are logged
-        respond(text=friendly_message(error), response_type="ephemeral", replace_original=False)

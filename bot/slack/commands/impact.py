@@ -10,7 +10,7 @@ from slack_bolt.context.respond import Respond
 from bot.services import entries
 from bot.slack.blocks.entries import ModalContext, entry_modal, logged_message
 from bot.slack.deps import AppDeps
-from bot.slack.handling import friendly_message
+from bot.slack.handling import on_failure_tell
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -39,9 +39,6 @@ def register(app: App, deps: AppDeps) -> None:
     def open_modal(command: dict[str, Any], respond: Respond) -> None:
         if not str(command.get("text") or "").strip():
             modal = ModalContext(response_url=command.get("response_url"))
-            try:
-                deps.sender.open_view(command["trigger_id"], entry_modal(modal))
-            except Exception as error:  # the person is told; unexpected errors are logged
-                respond(text=friendly_message(error), response_type="ephemeral")
+            on_failure_tell(respond, lambda: deps.sender.open_view(command["trigger_id"], entry_modal(modal)))
 
     app.command("/impact")(ack=log_or_open, lazy=[open_modal])

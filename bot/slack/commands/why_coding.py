@@ -19,7 +19,7 @@ from bot.slack.blocks.diagnostic import (
     verdict_message,
 )
 from bot.slack.deps import AppDeps
-from bot.slack.handling import friendly_message
+from bot.slack.handling import friendly_message, on_failure_tell
 from bot.slack.text import render
 
 COMMAND = "/why-am-i-coding"
@@ -72,18 +72,18 @@ def register(app: App, deps: AppDeps) -> None:
     def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         outcome = next(key for key, action_id in OUTCOME_ACTIONS.items() if action_id == action["action_id"])
         value = str(action.get("value") or "")
-        try:
+
+        def work() -> None:
             with deps.session_factory.begin() as session:
                 verdict = diagnostics.record_outcome(
                     session, body["user"]["team_id"], body["user"]["id"], int(value or 0), outcome, deps.clock()
                 )
-        except Exception as error:  # told to the person, never swallowed
-            respond(text=friendly_message(error), response_type="ephemeral", replace_original=False)
-            return
-        message = body.get("message") or {}
-        container = body.get("container") or {}
-        blocks = outcome_recorded(list(message.get("blocks") or []), verdict)
-        deps.sender.update_message(container["channel_id"], container["message_ts"], message.get("text", ""), blocks)
+            message, container = body.get("message") or {}, body.get("container") or {}
+            blocks = outcome_recorded(list(message.get("blocks") or []), verdict)
+            text = message.get("text", "")
+            deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
+
+        on_failure_tell(respond, work)
 
     app.command(COMMAND, matchers=[is_stats])(stats)
     app.command(COMMAND)(ack=ack_now, lazy=[open_modal])

@@ -1,0 +1,94 @@
+"""Queries behind the impact log (entries, the DM messages under them, their categories) and the diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.store.deliveries import PROMPT_KINDS
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply
+
+
+def reply_at(session: Session, channel: str, ts: str, lead_id: int | None = None) -> Reply | None:
+    """The stored DM message at (channel, ts), optionally only if it is this lead's."""
+    query = select(Reply).where(Reply.channel == channel, Reply.message_ts == ts)
+    if lead_id is not None:
+        query = query.where(Reply.lead_id == lead_id)
+    return session.scalars(query).one_or_none()
+
+
+def reply_count(session: Session, entry_id: int) -> int:
+    """How many DM messages an entry still holds."""
+    return int(session.scalar(select(func.count()).select_from(Reply).where(Reply.entry_id == entry_id)) or 0)
+
+
+def reply_texts(session: Session, entry_id: int) -> list[str]:
+    """The texts of an entry's DM messages, in the order they were sent."""
+    return list(session.scalars(select(Reply.text).where(Reply.entry_id == entry_id).order_by(Reply.message_ts)))
+
+
+def prompt_at(session: Session, lead_id: int, ts: str) -> Delivery | None:
+    """The lead's prompt whose message has this ts (a thread's parent)."""
+    query = select(Delivery).where(Delivery.lead_id == lead_id, Delivery.kind.in_(PROMPT_KINDS), Delivery.ts == ts)
+    return session.scalars(query).one_or_none()
+
+
+def latest_prompt(session: Session, lead_id: int) -> Delivery | None:
+    """The prompt most recently sent to the lead."""
+    query = (
+        select(Delivery)
+        .where(Delivery.lead_id == lead_id, Delivery.kind.in_(PROMPT_KINDS), Delivery.sent_at.is_not(None))
+        .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def dm_answer_to(session: Session, delivery_id: int) -> ImpactEntry | None:
+    """The entry made of DM messages that answers this prompt, if any."""
+    query = (
+        select(ImpactEntry)
+        .where(ImpactEntry.delivery_id == delivery_id, ImpactEntry.source == "dm")
+        .order_by(ImpactEntry.id)
+        .limit(1)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def categories_of(session: Session, entry_id: int) -> set[str]:
+    """The categories an entry is filed under."""
+    return set(session.scalars(select(EntryCategory.category).where(EntryCategory.entry_id == entry_id)))
+
+
+def set_categories(session: Session, entry_id: int, categories: Sequence[str]) -> None:
+    """File an entry under exactly these categories."""
+    session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
+    session.add_all(EntryCategory(entry_id=entry_id, category=category) for category in categories)
+    session.flush()
+
+
+def lock_lead(session: Session, lead_id: int) -> None:
+    """Hold the lead's row until commit (PostgreSQL; SQLite serialises writers anyway)."""
+    session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
+
+
+def set_ack_if_none(session: Session, entry_id: int, ts: str) -> bool:
+    """Set the entry's acknowledgement ts unless it has one; True if this call set it."""
+    result = session.execute(
+        update(ImpactEntry).where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts.is_(None)).values(ack_ts=ts)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
+    """Where the entry's acknowledgement is."""
+    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
+
+
+def diagnostics_since(session: Session, lead_id: int, since: datetime) -> list[Diagnostic]:
+    """The lead's coding diagnostics from `since` on."""
+    query = select(Diagnostic).where(Diagnostic.lead_id == lead_id, Diagnostic.created_at >= since)
+    return list(session.scalars(query))
