@@ -21,10 +21,13 @@ from bot.coaching.classify import Rules, RulesError, load_rules
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library, make_prompt_environment
 from bot.config import README_HINT, ConfigError, Settings, load_settings
 from bot.scheduler import make_scheduler
-from bot.services import workspaces
+from bot.services import summaries, workspaces
+from bot.services.errors import UserFacingError
 from bot.services.pacing import Pacer
 from bot.slack.app import create_app
+from bot.slack.blocks.scorecard import as_terminal, digest_message, scorecard_message
 from bot.slack.sender import SlackSender, make_client
+from bot.slack.text import make_environment
 from bot.store import migrate
 from bot.store.db import database_answers, make_engine, make_session_factory
 
@@ -71,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--now", type=parse_instant, default=None, help="ISO-8601 instant with offset")
     tick.set_defaults(handler=cmd_tick)
 
+    summary = sub.add_parser("summary", help="render a lead's weekly scorecard or the team digest")
+    summary.add_argument("--team", required=True, help="Slack team id, e.g. T0123")
+    who = summary.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", help="the lead's Slack user id, e.g. U0123")
+    who.add_argument("--digest", action="store_true", help="the team digest instead of a scorecard")
+    summary.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: this week)")
+    summary.add_argument("--print", action="store_true", required=True, help="print it to the terminal")
+    summary.set_defaults(handler=cmd_summary)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(title="db commands", required=True, metavar="DB_COMMAND")
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
@@ -92,6 +104,25 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply migrations."""
     migrate.upgrade(settings.database_url)
     sys.stdout.write(f"database at revision {migrate.head_revision()}\n")
+    return 0
+
+
+def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a scorecard or a digest as it would be sent (without the chart), built from the database."""
+    engine = open_database(settings)
+    now = datetime.now().astimezone()
+    try:
+        with make_session_factory(engine).begin() as session:
+            if args.digest:
+                digest = summaries.preview_digest(session, args.team, args.week, now)
+                _, blocks = digest_message(make_environment(), digest, digest.names)
+            else:
+                summary = summaries.preview_summary(session, args.team, args.user, args.week, now)
+                _, blocks = scorecard_message(make_environment(), summary, summary.names, chart_uploaded=False)
+    except UserFacingError as error:
+        sys.stderr.write(f"coach: {error}\n")
+        return 2
+    sys.stdout.write(as_terminal(blocks))
     return 0
 
 

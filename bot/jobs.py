@@ -1,15 +1,15 @@
 """Scheduled work: one tick does everything due at an instant. `coach tick` and the scheduler share it.
 
-A tick claims due prompts in the database (one transaction per batch), posts them from a small thread pool at
-the workspace's pace, and records the results in batches. A claim is only ever posted by the worker that
-inserted it, or, after its lease runs out, by one that first checks the DM for it: so a prompt is sent once
-whatever restarts, retries or concurrent workers do."""
+A tick claims due prompts, weekly scorecards and digests in the database (one transaction per batch), posts
+them from a small thread pool at the workspace's pace, and records the results in batches. A claim is only ever
+posted by the worker that inserted it, or, after its lease runs out, by one that first looks for it in the
+channel: so each is sent once whatever restarts, retries or concurrent workers do."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,16 +18,19 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary
-from bot.services import prompts
+from bot.services import prompts, summaries
 from bot.services.pacing import Pacer
 from bot.services.ports import Posted, RateLimited, Sender, SlackError, Transient, Unreachable
 from bot.services.prompts import OutgoingPrompt
+from bot.services.summaries import OutgoingDigest, OutgoingSummary
+from bot.store.deliveries import mark_failed, mark_sent
 from bot.store.events import prune_processed_events
 
 logger = logging.getLogger(__name__)
 
 EVENT_MEMORY = timedelta(days=7)
 CLAIM_BATCH = 500
+SUMMARY_BATCH = 200  # scorecards read more history per lead than prompts do
 SEND_THREADS = 8
 RECORD_BATCH = 200
 TRANSIENT_TRIES = 4
@@ -40,6 +43,8 @@ class TickReport:
     """What one tick did."""
 
     sent: int = 0
+    summaries: int = 0
+    digests: int = 0
     failed: int = 0
     unreachable: int = 0
     deferred: int = 0
@@ -50,17 +55,21 @@ class TickReport:
     def summary(self) -> str:
         """One line for the terminal and the log."""
         return (
-            f"tick: {self.sent} prompts sent, {self.failed} failed, {self.unreachable} unreachable, "
+            f"tick: {self.sent} prompts, {self.summaries} scorecards and {self.digests} digests sent, "
+            f"{self.failed} failed, {self.unreachable} unreachable, "
             f"{self.deferred} deferred, {self.late} skipped as too late, {self.already_claimed} already claimed; "
             f"pruned {self.pruned_events} old event ids"
         )
 
 
+Outgoing = OutgoingPrompt | OutgoingSummary | OutgoingDigest
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """How posting one prompt ended."""
+    """How posting one delivery ended."""
 
-    prompt: OutgoingPrompt
+    item: Outgoing
     posted: Posted | None = None
     error: str | None = None
     unreachable: bool = False
@@ -83,28 +92,39 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
     report = TickReport()
     with tick.session_factory.begin() as session:
         report.pruned_events = prune_processed_events(session, now - EVENT_MEMORY)
+        summaries.schedule_new(session, now)
     while True:
         with tick.session_factory.begin() as session:
             claimed = prompts.claim_due_prompts(session, tick.library, tick.env, now, CLAIM_BATCH)
         report.late += claimed.late
         report.already_claimed += claimed.already_claimed
-        send_prompts(tick, claimed.outgoing, now, report)
+        send(tick, claimed.outgoing, now, report)
         if claimed.processed < CLAIM_BATCH:
             break
+    while True:
+        with tick.session_factory.begin() as session:
+            weekly = summaries.claim_due_summaries(session, now, SUMMARY_BATCH)
+            weekly.digests = summaries.claim_due_digests(session, now).digests
+        report.late += weekly.late
+        report.already_claimed += weekly.already_claimed
+        send(tick, [*weekly.summaries, *weekly.digests], now, report)
+        if weekly.processed < SUMMARY_BATCH:
+            break
     with tick.session_factory.begin() as session:
-        stale = prompts.reclaim_stale(session, tick.library, tick.env, now, CLAIM_BATCH)
-    send_prompts(tick, stale, now, report)
+        stale: list[Outgoing] = [*prompts.reclaim_stale(session, tick.library, tick.env, now, CLAIM_BATCH)]
+        weekly = summaries.reclaim_stale(session, now, CLAIM_BATCH)
+    send(tick, [*stale, *weekly.summaries, *weekly.digests], now, report)
     logger.info(report.summary())
     return report
 
 
-def send_prompts(tick: Tick, outgoing: list[OutgoingPrompt], now: datetime, report: TickReport) -> None:
-    """Post each prompt at the workspace's pace and record the outcomes in batches."""
+def send(tick: Tick, outgoing: Sequence[Outgoing], now: datetime, report: TickReport) -> None:
+    """Post each delivery at the workspace's pace and record the outcomes in batches."""
     if not outgoing:
         return
     pending: list[Outcome] = []
     with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="send") as pool:
-        futures = [pool.submit(post_one, tick, prompt) for prompt in outgoing]
+        futures = [pool.submit(post_one, tick, item) for item in outgoing]
         for future in as_completed(futures):
             pending.append(future.result())
             if len(pending) >= RECORD_BATCH:
@@ -113,33 +133,46 @@ def send_prompts(tick: Tick, outgoing: list[OutgoingPrompt], now: datetime, repo
     record(tick, pending, now, report)
 
 
-def post_one(tick: Tick, prompt: OutgoingPrompt) -> Outcome:
-    """Post one prompt, riding out 429s and passing faults; never raises."""
+def post_one(tick: Tick, item: Outgoing) -> Outcome:
+    """Post one delivery, riding out 429s and passing faults; never raises."""
     transient_tries = rate_limited_tries = 0
     while True:
         try:
-            if prompt.attempts > 1:
+            if item.attempts > 1:
                 # An earlier attempt may have reached Slack before its worker died: look before posting again.
-                channel = prompt.dm_channel or tick.sender.open_dm(prompt.user_id)
-                found = tick.sender.find_prompt(channel, prompt.delivery_id)
+                found = tick.sender.find_delivery(_channel_of(tick, item), item.delivery_id)
                 if found is not None:
-                    return Outcome(prompt, posted=found)
-            tick.pacer.wait(prompt.team_id)
-            return Outcome(prompt, posted=tick.sender.post_prompt(prompt))
+                    return Outcome(item, posted=found)
+            tick.pacer.wait(item.team_id)
+            return Outcome(item, posted=_post(tick, item))
         except RateLimited as limited:
             rate_limited_tries += 1
-            tick.pacer.hold(prompt.team_id, limited.retry_after)
+            tick.pacer.hold(item.team_id, limited.retry_after)
             if rate_limited_tries >= RATE_LIMIT_TRIES:
-                return Outcome(prompt)
+                return Outcome(item)
         except Transient:
             transient_tries += 1
             if transient_tries >= TRANSIENT_TRIES:
-                return Outcome(prompt)  # stays claimed; a later tick retries once the lease runs out
+                return Outcome(item)  # stays claimed; a later tick retries once the lease runs out
             tick.sleep(BACKOFF_SECONDS * 2 ** (transient_tries - 1))
         except Unreachable as gone:
-            return Outcome(prompt, error=gone.code, unreachable=True)
+            return Outcome(item, error=gone.code, unreachable=True)
         except SlackError as refused:
-            return Outcome(prompt, error=refused.code)
+            return Outcome(item, error=refused.code)
+
+
+def _channel_of(tick: Tick, item: Outgoing) -> str:
+    if isinstance(item, OutgoingDigest):
+        return item.channel
+    return item.dm_channel or tick.sender.open_dm(item.user_id)
+
+
+def _post(tick: Tick, item: Outgoing) -> Posted:
+    if isinstance(item, OutgoingPrompt):
+        return tick.sender.post_prompt(item)
+    if isinstance(item, OutgoingSummary):
+        return tick.sender.post_summary(item)
+    return tick.sender.post_digest(item)
 
 
 def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickReport) -> None:
@@ -147,19 +180,35 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
     if not outcomes:
         return
     with tick.session_factory.begin() as session:
-        sent = [(outcome.prompt, outcome.posted) for outcome in outcomes if outcome.posted is not None]
-        prompts.record_sent(session, sent, now)
-        report.sent += len(sent)
+        sent = [outcome for outcome in outcomes if outcome.posted is not None]
+        mark_sent(
+            session,
+            [(o.item.delivery_id, _lead_of(o.item), o.posted.channel, o.posted.ts) for o in sent if o.posted],
+            now,
+        )
+        for outcome in sent:
+            if isinstance(outcome.item, OutgoingPrompt):
+                report.sent += 1
+            elif isinstance(outcome.item, OutgoingSummary):
+                report.summaries += 1
+            else:
+                report.digests += 1
         for outcome in outcomes:
+            item = outcome.item
             if outcome.posted is not None:
                 continue
             if outcome.error is None:
                 report.deferred += 1  # still claimed: a later tick retries once the lease runs out
-            elif outcome.unreachable:
-                prompts.record_failed(session, outcome.prompt, outcome.error, unreachable=True)
+                continue
+            mark_failed(session, item.delivery_id, outcome.error)
+            if outcome.unreachable and not isinstance(item, OutgoingDigest):
+                prompts.stop_unreachable(session, item.lead_id)
                 report.unreachable += 1
-                logger.warning("lead %d unreachable (%s): prompts stopped", outcome.prompt.lead_id, outcome.error)
+                logger.warning("lead %d unreachable (%s): prompts stopped", item.lead_id, outcome.error)
             else:
-                prompts.record_failed(session, outcome.prompt, outcome.error, unreachable=False)
                 report.failed += 1
-                logger.error("prompt %d refused by Slack: %s", outcome.prompt.delivery_id, outcome.error)
+                logger.error("delivery %d refused by Slack: %s", item.delivery_id, outcome.error)
+
+
+def _lead_of(item: Outgoing) -> int | None:
+    return None if isinstance(item, OutgoingDigest) else item.lead_id

@@ -71,6 +71,7 @@ def test_a_simulated_fortnight_gives_one_prompt_per_local_workday_at_local_time(
         paused = session.scalars(select(Lead).where(Lead.user_id == "UPAUSED")).one()
         paused.paused_until = date(2026, 10, 28)
         paused.next_prompt_at = datetime(2026, 10, 29, 15, 30, tzinfo=UTC)  # as /coach pause would set it
+        paused.next_summary_at = datetime(2026, 10, 30, 15, 30, tzinfo=UTC)
     tick = make_tick(session_factory, slack, library)
     now = start
     while now < end:
@@ -79,7 +80,9 @@ def test_a_simulated_fortnight_gives_one_prompt_per_local_workday_at_local_time(
 
     sent = [d for d in deliveries(session_factory) if d.kind == "prompt"]
     assert all(d.status == "sent" for d in sent)
-    assert len(slack.calls("chat.postMessage")) == len(sent)
+    scorecards = [d for d in deliveries(session_factory) if d.kind == "summary"]
+    assert all(d.status == "sent" for d in scorecards)
+    assert len(slack.calls("chat.postMessage")) == len(sent) + len(scorecards)
     by_lead: dict[str, list[Delivery]] = {}
     with session_factory() as session:
         users = {lead.id: lead.user_id for lead in session.scalars(select(Lead))}
@@ -105,6 +108,13 @@ def test_a_simulated_fortnight_gives_one_prompt_per_local_workday_at_local_time(
             assert timedelta(0) <= delivery.sent_at - delivery.due_at < timedelta(minutes=30)
         themes = [library.get(d.prompt_id or "") for d in by_lead.get(user_id, [])]
         assert all(a is not None and b is not None and a.theme != b.theme for a, b in itertools.pairwise(themes))
+    # One scorecard per lead per ISO week, on Friday at the prompt time; none in a paused week.
+    weeks: dict[str, list[str]] = {}
+    for delivery in scorecards:
+        weeks.setdefault(users[delivery.lead_id or 0], []).append(delivery.period_key)
+        due_local = (delivery.due_at or start).astimezone(ZoneInfo(ZONES[users[delivery.lead_id or 0]]))
+        assert (due_local.isoweekday(), due_local.hour, due_local.minute) == (5, 16, 30)
+    assert weeks == {user: ["2026-W44"] if user == "UPAUSED" else ["2026-W43", "2026-W44"] for user in ZONES}
 
 
 def test_nothing_is_sent_at_the_weekend(

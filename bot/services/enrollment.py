@@ -54,7 +54,7 @@ def stop(session: Session, team_id: str, user_id: str) -> None:
     """Turn daily prompts off; everything logged is kept."""
     lead, _ = _enrolled_lead(session, team_id, user_id)
     lead.enrolled = False
-    lead.next_prompt_at = None
+    lead.next_prompt_at = lead.next_summary_at = None
 
 
 def pause(session: Session, team_id: str, user_id: str, text: str, now: datetime) -> date:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from bot.services.prompts import OutgoingPrompt
+    from bot.services.summaries import OutgoingDigest, OutgoingSummary
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Posted:
 
     channel: str
     ts: str
+
+
+@dataclass(frozen=True)
+class ChannelAccess:
+    """What the bot may do in a channel: `reason` says why it can't post, if it can't."""
+
+    name: str
+    is_private: bool
+    can_post: bool
+    reason: str | None = None  # "private" | "no_join_scope" | "not_found"
 
 
 class SlackError(Exception):
@@ -92,8 +103,20 @@ class Sender(Protocol):
         """Post a daily prompt to the lead's DM, tagged so it can be found again."""
         ...
 
-    def find_prompt(self, channel: str, delivery_id: int) -> Posted | None:
-        """A prompt already posted in this DM for this delivery, if any (for recovery after a crash)."""
+    def find_delivery(self, channel: str, delivery_id: int) -> Posted | None:
+        """A message already posted in this channel for this delivery, if any (for recovery after a crash)."""
+        ...
+
+    def post_summary(self, summary: OutgoingSummary) -> Posted:
+        """Post a weekly scorecard to the lead's DM (with its chart when the upload works), tagged."""
+        ...
+
+    def post_digest(self, digest: OutgoingDigest) -> Posted:
+        """Post a team digest in its channel, joining a public channel first if need be, tagged."""
+        ...
+
+    def channel_access(self, channel: str) -> ChannelAccess:
+        """Whether the bot can post in a channel, joining a public one if it may."""
         ...
 
     def open_dm(self, user_id: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -223,22 +222,18 @@ def claim_reflection(
     return planner.outgoing(claim, lead, choice, day)
 
 
-def record_sent(session: Session, sent: Sequence[tuple[OutgoingPrompt, Posted]], now: datetime) -> None:
-    """These prompts are in their leads' DMs (one statement per table, however many: this runs per batch)."""
-    if not sent:
-        return
-    store.mark_sent(session, [(p.delivery_id, p.lead_id, posted.channel, posted.ts) for p, posted in sent], now)
+def record_posted(session: Session, delivery_id: int, lead_id: int | None, posted: Posted, now: datetime) -> None:
+    """A delivery posted on the spot (/reflect, /coach summary now) is in Slack."""
+    store.mark_sent(session, [(delivery_id, lead_id, posted.channel, posted.ts)], now)
 
 
-def record_failed(session: Session, outgoing: OutgoingPrompt, code: str, *, unreachable: bool) -> None:
-    """Slack refused; an unreachable lead is not prompted again until they come back."""
-    delivery = session.get(Delivery, outgoing.delivery_id)
-    if delivery is not None:
-        delivery.status, delivery.error = "failed", code[:64]
-    lead = session.get(Lead, outgoing.lead_id)
-    if unreachable and lead is not None:
+def stop_unreachable(session: Session, lead_id: int) -> None:
+    """Slack says the lead can't be reached: no more prompts or scorecards until they come back."""
+    lead = session.get(Lead, lead_id)
+    if lead is not None:
         lead.active = False
         lead.next_prompt_at = None
+        lead.next_summary_at = None
 
 
 def respond_to_prompt(session: Session, team_id: str, user_id: str, delivery_id: int, response: str) -> Delivery:

@@ -22,12 +22,29 @@ def prompt_schedule(lead: Lead, workspace_timezone: str) -> Schedule:
     )
 
 
+def summary_schedule(lead: Lead, workspace_timezone: str) -> Schedule:
+    """When the lead's scorecard is due: their summary day, at their summary time or else their prompt time."""
+    return Schedule(
+        timezone=lead.timezone or workspace_timezone,
+        at=lead.summary_time or lead.prompt_time,
+        workdays=frozenset({lead.summary_weekday}),
+    )
+
+
+def digest_schedule(workspace: Workspace) -> Schedule:
+    """When the workspace's digest is due."""
+    return Schedule(
+        timezone=workspace.timezone, at=workspace.digest_time, workdays=frozenset({workspace.digest_weekday})
+    )
+
+
 def refresh_next_prompt(lead: Lead, workspace: Workspace, now: datetime) -> None:
-    """Recompute when the lead's next prompt is due (None when prompts are off)."""
+    """Recompute when the lead's next prompt and scorecard are due (None when prompts are off)."""
     if not (lead.enrolled and lead.active and workspace.active):
-        lead.next_prompt_at = None
+        lead.next_prompt_at = lead.next_summary_at = None
         return
     lead.next_prompt_at = next_occurrence(prompt_schedule(lead, workspace.timezone), now, lead.paused_until)
+    lead.next_summary_at = next_occurrence(summary_schedule(lead, workspace.timezone), now, lead.paused_until)
 
 
 def usable_timezone(name: str | None) -> str | None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
+from bot.coaching.schedule import next_occurrence
+from bot.services.errors import UserFacingError
+from bot.services.ports import SlackProfile
+from bot.services.schedules import digest_schedule
 from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
+from bot.store.models import Workspace
 
 
 def deactivate(session: Session, team_id: str) -> None:
@@ -24,3 +31,20 @@ def installed(session: Session, team_id: str, name: str | None, timezone: str, d
     workspace.active = True
     if workspace.digest_channel is None:
         workspace.digest_channel = digest_channel
+
+
+def may_set_digest(session: Session, team_id: str, profile: SlackProfile) -> bool:
+    """Workspace admins and owners, and whoever installed the app, choose the digest channel."""
+    workspace = get_workspace(session, team_id)
+    installer = workspace.installer_user_id if workspace else None
+    return profile.is_admin or profile.is_owner or profile.user_id == installer
+
+
+def set_digest_channel(session: Session, team_id: str, channel: str | None, set_by: str, now: datetime) -> Workspace:
+    """Send the weekly digest to this channel from now on (None: no digest)."""
+    workspace = get_workspace(session, team_id)
+    if workspace is None:
+        raise UserFacingError("I don't know this workspace yet: try again in a minute.")
+    workspace.digest_channel, workspace.digest_set_by = channel, set_by
+    workspace.next_digest_at = next_occurrence(digest_schedule(workspace), now) if channel else None
+    return workspace

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from jinja2 import Environment
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.services.ports import Posted, RateLimited, SlackError, SlackProfile, Transient, Unreachable
+from bot.services.ports import ChannelAccess, Posted, RateLimited, SlackError, SlackProfile, Transient, Unreachable
 from bot.services.prompts import OutgoingPrompt
-from bot.slack.blocks.prompt import METADATA_EVENT, prompt_message, prompt_metadata
+from bot.services.summaries import OutgoingDigest, OutgoingSummary
+from bot.slack.blocks.prompt import METADATA_EVENT, delivery_metadata, prompt_message
+from bot.slack.blocks.scorecard import chart_bars, digest_message, scorecard_message
+from bot.slack.chart import bar_chart_png
+from bot.slack.mentions import mentioned_users
+from bot.slack.text import make_environment, render
+
+logger = logging.getLogger(__name__)
 
 UNREACHABLE = frozenset(
     {
@@ -64,8 +73,10 @@ def translate(error: SlackApiError) -> SlackError:
 class SlackSender:
     """Implements services.ports.Sender with a WebClient."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, templates: Environment | None = None) -> None:
         self.client = client
+        self.templates = templates or make_environment()
+        self._charts: dict[int, bool] = {}  # delivery id -> chart uploaded, while its message is being posted
 
     def user_profile(self, user_id: str) -> SlackProfile:
         """users.info, reduced to what the coach uses."""
@@ -118,7 +129,7 @@ class SlackSender:
     def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
         """Post a prompt to the lead (a user id as channel posts in the app's DM)."""
         text, blocks = prompt_message(prompt)
-        return self.post_message(prompt.user_id, text, blocks, prompt_metadata(prompt.delivery_id))
+        return self.post_message(prompt.user_id, text, blocks, delivery_metadata(prompt.delivery_id))
 
     def open_dm(self, user_id: str) -> str:
         """conversations.open for a one-to-one DM."""
@@ -126,7 +137,7 @@ class SlackSender:
         channel: dict[str, Any] = response.get("channel") or {}
         return str(channel["id"])
 
-    def find_prompt(self, channel: str, delivery_id: int) -> Posted | None:
+    def find_delivery(self, channel: str, delivery_id: int) -> Posted | None:
         """Look through the DM's recent history for the prompt of this delivery."""
         response = call_slack(
             lambda: self.client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
@@ -137,3 +148,83 @@ class SlackSender:
             if metadata.get("event_type") == METADATA_EVENT and payload.get("delivery_id") == delivery_id:
                 return Posted(channel=channel, ts=str(message["ts"]))
         return None
+
+    def post_summary(self, summary: OutgoingSummary) -> Posted:
+        """The chart first (best effort, first attempt only), then the scorecard; the text chart stands in."""
+        channel = summary.dm_channel or self.open_dm(summary.user_id)
+        card = summary.scorecard
+        uploaded = self._charts.get(summary.delivery_id)
+        if uploaded is None:
+            # Once per delivery, and never on a re-attempt after a crash: a second chart is worse than the text one.
+            uploaded = summary.attempts == 1 and not card.is_empty and self._upload_chart(channel, summary)
+            self._charts[summary.delivery_id] = uploaded
+        names = self._names(summary.names, (m.text for m in card.highlights))
+        text, blocks = scorecard_message(self.templates, summary, names, chart_uploaded=uploaded)
+        posted = self.post_message(channel, text, blocks, delivery_metadata(summary.delivery_id))
+        self._charts.pop(summary.delivery_id, None)
+        return posted
+
+    def _upload_chart(self, channel: str, summary: OutgoingSummary) -> bool:
+        png = bar_chart_png(f"Your week of {summary.monday:%d %b}", chart_bars(summary.scorecard))
+        try:
+            call_slack(
+                lambda: self.client.files_upload_v2(
+                    channel=channel,
+                    content=png,
+                    filename=f"scorecard-{summary.scorecard.week}.png",
+                    title=f"Invisible impact, {summary.scorecard.week}",
+                    alt_txt="Bar chart of this week's moments by category, against last week",
+                    request_file_info=False,
+                )
+            )
+        except SlackError as error:
+            logger.warning("chart upload for delivery %d failed (%s): text chart instead", summary.delivery_id, error)
+            return False
+        return True
+
+    def post_digest(self, digest: OutgoingDigest) -> Posted:
+        """Post the digest; a public channel the bot left is joined again, anything else tells whoever set it."""
+        names = self._names(digest.names, (m.text for m in digest.digest.shared))
+        text, blocks = digest_message(self.templates, digest, names)
+
+        def post() -> Posted:
+            return self.post_message(digest.channel, text, blocks, delivery_metadata(digest.delivery_id))
+
+        try:
+            return post()
+        except Unreachable:
+            access = self.channel_access(digest.channel)
+            if access.can_post:
+                return post()
+            if digest.notify:
+                note = render(self.templates, "digest_blocked.md.j2", channel=digest.channel, reason=access.reason)
+                self.post_message(digest.notify, note, [])
+            raise
+
+    def channel_access(self, channel: str) -> ChannelAccess:
+        """conversations.info, then conversations.join for a public channel the bot is not in."""
+        try:
+            info: dict[str, Any] = call_slack(lambda: self.client.conversations_info(channel=channel))["channel"]
+        except Unreachable:
+            return ChannelAccess(name=channel, is_private=False, can_post=False, reason="not_found")
+        name, private = str(info.get("name") or channel), bool(info.get("is_private"))
+        if info.get("is_member"):
+            return ChannelAccess(name, private, can_post=True)
+        if private:
+            return ChannelAccess(name, private, can_post=False, reason="private")
+        try:
+            call_slack(lambda: self.client.conversations_join(channel=channel))
+        except SlackError as error:  # missing_scope without channels:join, or a channel that refuses apps
+            logger.info("cannot join %s: %s", channel, error.code)
+            return ChannelAccess(name, private, can_post=False, reason="no_join_scope")
+        return ChannelAccess(name, private, can_post=True)
+
+    def _names(self, known: dict[str, str], texts: Iterable[str]) -> dict[str, str]:
+        """Names for every user mentioned in the texts: our leads' from the database, the rest from users.info."""
+        names = dict(known)
+        for user_id in mentioned_users(texts) - set(names):
+            try:
+                names[user_id] = self.user_profile(user_id).display_name
+            except SlackError:
+                continue  # shown as "@someone": a missing name never stops a scorecard
+        return names

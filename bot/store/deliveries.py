@@ -109,10 +109,12 @@ def answered_counts(session: Session, lead_ids: Sequence[int], since: datetime, 
     return {lead_id or 0: int(count) for lead_id, count in rows}
 
 
-def mark_sent(session: Session, sent: Sequence[tuple[int, int, str, str]], now: datetime) -> None:
-    """Mark (delivery id, lead id, channel, ts) rows sent and remember each lead's DM channel.
+def mark_sent(session: Session, sent: Sequence[tuple[int, int | None, str, str]], now: datetime) -> None:
+    """Mark (delivery id, lead id or None, channel, ts) rows sent and remember each lead's DM channel.
 
     One statement per table however many rows: the tick records its outcomes in batches."""
+    if not sent:
+        return
     deliveries, leads = cast(Table, Delivery.__table__), cast(Table, Lead.__table__)
     session.execute(
         update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
@@ -121,7 +123,11 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, int, str, str]], now: 
             for delivery_id, _, channel, ts in sent
         ],
     )
-    session.execute(
-        update(leads).where(leads.c.id == bindparam("lead_id")),
-        [{"lead_id": lead_id, "dm_channel": channel} for _, lead_id, channel, _ in sent],
-    )
+    dms = [{"lead_id": lead_id, "dm_channel": channel} for _, lead_id, channel, _ in sent if lead_id is not None]
+    if dms:
+        session.execute(update(leads).where(leads.c.id == bindparam("lead_id")), dms)
+
+
+def mark_failed(session: Session, delivery_id: int, code: str) -> None:
+    """Slack refused this delivery for good."""
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(status="failed", error=code[:64]))

@@ -80,6 +80,7 @@ class Workspace(Base):
     digest_weekday: Mapped[int] = mapped_column(Integer, default=5)  # ISO weekday, 5 = Friday
     digest_time: Mapped[time] = mapped_column(Time, default=time(16, 0))
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
+    digest_set_by: Mapped[str | None] = mapped_column(String(32))  # told if the channel can't be posted to
     installer_user_id: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,10 +9,31 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.coaching.diagnostic import VERDICTS, trend
+from bot.coaching.scorecard import Moment, WeekFacts, build_digest, build_scorecard
 from bot.services.home import HomeState
 from bot.slack.blocks.home import START_ACTION, home_view
 from bot.slack.blocks.kit import clip, header, section
 from bot.slack.text import TEMPLATES_DIR, escape_mrkdwn, make_environment, render
+
+MONDAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
+CARD = build_scorecard(
+    WeekFacts(
+        week="2026-W47",
+        moments=[Moment(1, MONDAY, "paired with <@U2> on the flaky test", frozenset({"mentoring", "hands_on"}))],
+        last_week={"mentoring": 2},
+        last_week_total=2,
+        earlier_fortnight={},
+        entry_weeks={0, 1},
+        prompts_sent=5,
+        prompts_answered=3,
+        prompts_skipped=1,
+        coding=[],
+        handoffs=0,
+        earlier_handoffs=0,
+    ),
+    week_number=47,
+)
+DIGEST = build_digest("2026-W47", participants=4, by_category={"unblocking": 3}, total=3, last_week_total=1, shared=[])
 
 TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "help.md.j2": {},
@@ -22,6 +43,12 @@ TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "diagnostic_verdict.md.j2": {"verdict": "delegate", "pull": "dopamine", "task": "a <b>", "hours_text": "2 h"},
     "diagnostic_stats.md.j2": {"trend": trend([], datetime(2026, 11, 23, tzinfo=UTC)), "verdicts": VERDICTS},
     "enrolled.md.j2": {"name": "Ada <@U1> & co", "already_enrolled": False, "next_prompt": "Mon", "timezone": "UTC"},
+    "scorecard_summary.md.j2": {"card": CARD},
+    "scorecard_balance.md.j2": {"card": CARD, "verdicts": {"go": "go ahead"}, "rule": 70},
+    "scorecard_empty.md.j2": {"name": "Ada", "card": CARD},
+    "digest.md.j2": {"digest": DIGEST, "labels": {"unblocking": "unblocking"}},
+    "digest_blocked.md.j2": {"channel": "C1", "reason": "private"},
+    "digest_set.md.j2": {"channel": "C1", "when": "Friday 27 Nov, 16:00", "timezone": "UTC", "reason": None},
 }
 
 

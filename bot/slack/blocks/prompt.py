@@ -9,7 +9,7 @@ from bot.slack.text import escape_mrkdwn
 ANSWER_ACTION = "prompt_answer"
 SKIP_ACTION = "prompt_skip"
 REJECT_ACTION = "prompt_reject"
-METADATA_EVENT = "lead_coach_prompt"
+METADATA_EVENT = "lead_coach_prompt"  # tags every delivery (prompts, scorecards, digests); kept for old messages
 
 ACKNOWLEDGEMENTS = {
     "skipped": "Skipped for today. A skipped day never counts against you.",
@@ -37,8 +37,8 @@ def prompt_message(prompt: OutgoingPrompt) -> tuple[str, list[Block]]:
     return prompt.text, blocks
 
 
-def prompt_metadata(delivery_id: int) -> dict[str, object]:
-    """Message metadata that lets a restarted worker find a prompt it already posted."""
+def delivery_metadata(delivery_id: int) -> dict[str, object]:
+    """Message metadata that lets a restarted worker find a delivery it already posted."""
     return {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}
 
 

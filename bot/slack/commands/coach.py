@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
-from bot.services import enrollment
+from bot.services import enrollment, prompts, summaries, workspaces
+from bot.services.errors import UserFacingError
 from bot.services.home import format_local
 from bot.slack.deps import AppDeps
 from bot.slack.handling import respond_with
 from bot.slack.homes import publish_home
 from bot.slack.text import render
 
-COMING_SOON = ("settings", "summary", "digest", "export", "forget")
+COMING_SOON = ("settings", "export", "forget")
+CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+NOT_ALLOWED = (
+    "Only workspace admins and owners, or whoever installed Lead Coach, can choose the digest channel. "
+    "Ask one of them to run `/coach digest #channel`."
+)
 
 
 def subcommand(command: dict[str, Any]) -> str:
@@ -83,7 +90,52 @@ def register(app: App, deps: AppDeps) -> None:
             when = format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else "soon"
         ack(text=f"Welcome back. Your next prompt arrives *{when}* ({timezone}).")
 
+    def summary(command: dict[str, Any], respond: Respond) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+
+        def work() -> str:
+            if str(command.get("text") or "").split()[1:2] != ["now"]:
+                return "Your scorecard arrives in our DM each week. `/coach summary now` sends the week so far."
+            now = deps.clock()
+            with deps.session_factory.begin() as session:
+                outgoing = summaries.summary_now(session, team_id, user_id, now)
+            posted = deps.sender.post_summary(outgoing)
+            with deps.session_factory.begin() as session:
+                prompts.record_posted(session, outgoing.delivery_id, outgoing.lead_id, posted, now)
+            return "Your week so far is in our DM."
+
+        respond_with(respond, work)
+
+    def digest(command: dict[str, Any], respond: Respond) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+
+        def work() -> str:
+            argument = " ".join(str(command.get("text") or "").split()[1:])
+            found = CHANNEL.fullmatch(argument)
+            if argument.lower() != "off" and found is None:
+                raise UserFacingError("Pick the channel with #, like `/coach digest #team-leads` (or `off`).")
+            profile = deps.sender.user_profile(user_id)
+            with deps.session_factory.begin() as session:
+                if not workspaces.may_set_digest(session, team_id, profile):
+                    return NOT_ALLOWED
+            channel = found[1] if found else None
+            access = deps.sender.channel_access(channel) if channel else None
+            if access is not None and access.reason == "not_found":
+                raise UserFacingError("I can't find that channel: is it archived? Pick another one.")
+            with deps.session_factory.begin() as session:
+                workspace = workspaces.set_digest_channel(session, team_id, channel, user_id, deps.clock())
+                when = format_local(workspace.next_digest_at, workspace.timezone) if workspace.next_digest_at else ""
+                timezone = workspace.timezone
+            reason = access.reason if access else None
+            return render(
+                deps.templates, "digest_set.md.j2", channel=channel, when=when, timezone=timezone, reason=reason
+            )
+
+        respond_with(respond, work)
+
     app.command("/coach", matchers=[is_subcommand("start")])(ack=ack_now, lazy=[start])
+    app.command("/coach", matchers=[is_subcommand("summary")])(ack=ack_now, lazy=[summary])
+    app.command("/coach", matchers=[is_subcommand("digest")])(ack=ack_now, lazy=[digest])
     app.command("/coach", matchers=[is_subcommand("stop")])(stop)
     app.command("/coach", matchers=[is_subcommand("pause")])(pause)
     app.command("/coach", matchers=[is_subcommand("resume")])(resume)

@@ -33,7 +33,7 @@ def register(app: App, deps: AppDeps) -> None:
                 )
             posted = deps.sender.post_prompt(outgoing)
             with deps.session_factory.begin() as session:
-                prompts.record_sent(session, [(outgoing, posted)], now)
+                prompts.record_posted(session, outgoing.delivery_id, outgoing.lead_id, posted, now)
             return "Here's one to think about: it's in our DM."
 
         respond_with(respond, work)
