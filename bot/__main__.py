@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-start context lines are noise
         handler: Callable[[Settings, argparse.Namespace], int] = args.handler
         return handler(settings, args)
     except ConfigError as error:

@@ -38,7 +38,7 @@ def coach(
 def test_help_lists_every_subcommand(tmp_path: Path) -> None:
     result = coach("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for name in ("run", "serve", "worker", "tick", "db"):
+    for name in ("run", "serve", "worker", "tick", "summary", "db"):
         assert name in result.stdout
     assert "upgrade" in coach("db", "--help", cwd=tmp_path).stdout
 
@@ -122,3 +122,69 @@ def test_tick_rejects_a_naive_instant(tmp_path: Path) -> None:
     result = coach("tick", "--now", "2026-11-23T16:31:00", cwd=tmp_path, env={"SLACK_BOT_TOKEN": BOT_TOKEN})
     assert result.returncode == 2
     assert "needs a UTC offset" in result.stderr
+
+
+def seed_a_week(database_url: str) -> None:
+    """One workspace, one lead with two entries in 2026-W47 (one shared, one private)."""
+    from datetime import UTC, datetime
+
+    from bot.store import migrate
+    from bot.store.db import make_session_factory
+    from bot.store.models import EntryCategory, ImpactEntry, Lead, Workspace
+
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    with make_session_factory(engine).begin() as session:
+        session.add(Workspace(team_id="T0CLI", timezone="UTC"))
+        session.flush()
+        lead = Lead(team_id="T0CLI", user_id="U0CLI", display_name="Ada", enrolled=True)
+        session.add(lead)
+        session.flush()
+        for n, (words, shareable) in enumerate([("unblocked the release 🚀", True), ("private worry", False)]):
+            at = datetime(2026, 11, 17 + n, 10, tzinfo=UTC)
+            entry = ImpactEntry(lead_id=lead.id, text=words, source="command", shareable=shareable, created_at=at)
+            session.add(entry)
+            session.flush()
+            session.add(EntryCategory(entry_id=entry.id, category="unblocking"))
+    engine.dispose()
+
+
+def test_summary_prints_a_scorecard_and_a_digest_from_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'coach.db'}"
+    seed_a_week(url)
+    env = {"DATABASE_URL": url}
+
+    card = coach(
+        "summary", "--team", "T0CLI", "--user", "U0CLI", "--week", "2026-W47", "--print", cwd=tmp_path, env=env
+    )
+    assert card.returncode == 0, card.stderr
+    assert card.stdout.startswith("Your week of 16 Nov 2026")
+    assert "*2 moments* of invisible impact" in card.stdout
+    assert "Unblocking" in card.stdout
+    assert "██" in card.stdout
+    assert "> unblocked the release 🚀" in card.stdout
+
+    digest = coach("summary", "--team", "T0CLI", "--digest", "--week", "2026-W47", "--print", cwd=tmp_path, env=env)
+    assert digest.returncode == 0, digest.stderr
+    assert "Team digest · week of 16 Nov 2026" in digest.stdout
+    assert "unblocked the release 🚀" in digest.stdout
+    assert "private worry" not in digest.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--team", "T0CLI", "--user", "U0NOBODY"), "no lead U0NOBODY in workspace T0CLI"),
+        (("--team", "T0CLI", "--user", "U0CLI", "--week", "2026-W60"), "2026 has no week 60"),
+        (("--team", "T0CLI", "--user", "U0CLI", "--week", "last week"), "is not an ISO week"),
+        (("--team", "T0NONE", "--digest"), "no workspace T0NONE"),
+    ],
+)
+def test_summary_with_bad_arguments_is_one_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    url = f"sqlite:///{tmp_path / 'coach.db'}"
+    seed_a_week(url)
+    result = coach("summary", *args, "--print", cwd=tmp_path, env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

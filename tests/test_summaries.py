@@ -1,0 +1,441 @@
+"""Weekly scorecards and the team digest, end to end: the real tick, services and database, the Slack-compatible
+server, a hand-computed week."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.coaching.focus import FOCUS
+from bot.coaching.prompts import PromptLibrary, make_prompt_environment
+from bot.jobs import Tick, TickReport, run_tick
+from bot.services import enrollment
+from bot.services.pacing import Pacer
+from bot.slack.sender import SlackSender, make_client
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
+from tests.slack_api import SlackAPIServer
+from tests.support import BOT_TOKEN
+
+TEAM = "T0TEAM"
+LEAD = "U0LEAD"
+PEER = "U0PEER"
+CHANNEL = "C0DIGEST"
+FRIDAY = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)  # 16:30 in London (GMT): the default scorecard time
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
+DIGEST_TIME = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # Friday 16:00 in the workspace timezone (UTC)
+
+
+def make_tick(session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary) -> Tick:
+    return Tick(
+        session_factory=session_factory,
+        sender=SlackSender(make_client(BOT_TOKEN, slack.base_url)),
+        library=library,
+        env=make_prompt_environment(),
+        pacer=Pacer(100_000),
+        sleep=lambda _seconds: None,
+    )
+
+
+def enroll(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, now: datetime, **profile: Any
+) -> int:
+    slack.set_user(user_id, tz="Europe/London", **profile)
+    with session_factory.begin() as session:
+        result = enrollment.start(
+            session, SlackSender(make_client(BOT_TOKEN, slack.base_url)), TEAM, user_id, "UTC", now
+        )
+        return result.lead.id
+
+
+def add_entry(
+    session: Session, lead_id: int, at: datetime, text: str, categories: set[str], *, shareable: bool = False
+) -> None:
+    entry = ImpactEntry(lead_id=lead_id, text=text, source="dm", shareable=shareable, created_at=at)
+    session.add(entry)
+    session.flush()
+    session.add_all(EntryCategory(entry_id=entry.id, category=category) for category in categories)
+    session.add(
+        Reply(
+            entry_id=entry.id,
+            lead_id=lead_id,
+            text=text,
+            source="dm",
+            channel=f"D{lead_id}",
+            message_ts=f"{at.timestamp():.6f}",
+            created_at=at,
+        )
+    )
+
+
+def add_prompt(session: Session, lead_id: int, user_id: str, at: datetime, status: str) -> None:
+    session.add(
+        Delivery(
+            team_id=TEAM,
+            lead_id=lead_id,
+            kind="prompt",
+            period_key=at.date().isoformat(),
+            recipient=user_id,
+            prompt_id="delegation-01",
+            status=status,
+            attempts=1,
+            due_at=at,
+            created_at=at,
+        )
+    )
+
+
+def add_diagnostic(
+    session: Session, lead_id: int, at: datetime, verdict: str, hours: float, outcome: str | None
+) -> None:
+    session.add(
+        Diagnostic(
+            lead_id=lead_id,
+            task="the cache layer",
+            ownership="yes",
+            pull="dopamine",
+            hours=hours,
+            verdict=verdict,
+            outcome=outcome,
+            created_at=at,
+        )
+    )
+
+
+def seed_known_week(session_factory: sessionmaker[Session], slack: SlackAPIServer) -> int:
+    """A week whose every figure is worked out by hand below."""
+    slack.set_user(PEER, name="Priya Peer")
+    lead_id = enroll(session_factory, slack, LEAD, FRIDAY - timedelta(minutes=1), name="Ada Lovelace")
+    day = timedelta(days=1)
+    with session_factory.begin() as session:
+        # This week (2026-W47).
+        add_entry(
+            session, lead_id, MONDAY + timedelta(hours=10), f"Unblocked <@{PEER}> on the deploy 🚀", {"unblocking"}
+        )
+        add_entry(
+            session,
+            lead_id,
+            MONDAY + day + timedelta(hours=11),
+            "Paired with Sam on the flaky test and let them drive",
+            {"mentoring", "hands_on"},
+        )
+        add_entry(session, lead_id, MONDAY + 2 * day + timedelta(hours=12), "Fixed the cache bug myself", {"hands_on"})
+        add_entry(session, lead_id, MONDAY + 3 * day + timedelta(hours=9), "Wrote down why we chose it", {"context"})
+        add_entry(
+            session,
+            lead_id,
+            MONDAY + 3 * day + timedelta(hours=15),
+            "Handed the migration to Priya with a clear done check",
+            {"delegation"},
+        )
+        # Last week (W46), and the two weeks before it (W45, W44); nothing in W43.
+        add_entry(session, lead_id, MONDAY - 5 * day, "Cleared a blocked review", {"unblocking"})
+        add_entry(session, lead_id, MONDAY - 4 * day, "Let the team pick the queue", {"stayed_quiet"})
+        add_entry(session, lead_id, MONDAY - 10 * day, "Shared the roadmap context", {"context"})
+        add_entry(session, lead_id, MONDAY - 17 * day, "Delegated the on-call rota", {"delegation"})
+        # Prompts Monday to Thursday; the tick sends Friday's before the scorecard.
+        for offset, status in enumerate(["answered", "answered", "skipped", "sent"]):
+            add_prompt(session, lead_id, LEAD, MONDAY + offset * day + timedelta(hours=16, minutes=30), status)
+        add_diagnostic(session, lead_id, MONDAY + day, "delegate", 3, "delegated")
+        add_diagnostic(session, lead_id, MONDAY + 2 * day, "go", 1.5, None)
+        add_diagnostic(session, lead_id, MONDAY - 12 * day, "delegate", 2, "delegated")
+    return lead_id
+
+
+def message_text(params: dict[str, Any]) -> str:
+    """Everything a person can read in a posted message."""
+    parts = [str(params.get("text") or "")]
+    for block in params.get("blocks") or []:
+        if "text" in block:
+            parts.append(block["text"]["text"])
+        parts.extend(element.get("text", "") for element in block.get("elements", []) if isinstance(element, dict))
+    return "\n".join(parts)
+
+
+def scorecards(slack: SlackAPIServer) -> list[dict[str, Any]]:
+    return [c.params for c in slack.calls("chat.postMessage") if str(c.params.get("text", "")).startswith("Your week")]
+
+
+def test_the_scorecard_shows_a_hand_computed_week_with_its_chart(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_known_week(session_factory, slack)
+    report = run_tick(make_tick(session_factory, slack, library), FRIDAY)
+
+    assert report.summaries == 1
+    [card] = scorecards(slack)
+    text = message_text(card)
+    assert card["channel"] == slack.dm_channel_id(LEAD)
+    assert "*5 moments* of invisible impact, 3 more than last week (2)" in text
+    assert "Streak: *4 weeks* in a row" in text
+    assert "Prompts: 5 sent, 2 answered, 1 skipped." in text
+    assert "4 leadership moments, 1 hands-on: 80% leadership against the 70/30 rule of thumb" in text
+    assert "*Coding urges checked:* 2 (4.5 h estimated): go ahead 1, delegate 1." in text
+    assert "2 hand-offs, 1 decision left to the team, context shared 1 time: up from 3 the two weeks before" in text
+    assert FOCUS["trust"].text in text  # the quietest themes tie at zero; week 47 picks the third of five
+    # Highlights: the three leadership entries with the most to say, oldest first, mentions as names.
+    quotes = [line for line in text.splitlines() if line.startswith("> ")]
+    assert quotes == [
+        "> Unblocked @Priya Peer on the deploy 🚀",
+        "> Paired with Sam on the flaky test and let them drive",
+        "> Handed the migration to Priya with a clear done check",
+    ]
+    assert "<@" not in text
+    # The chart went up first, through the two-step upload, into the same DM.
+    [upload] = slack.uploaded_files()
+    assert upload.completed
+    assert upload.channel == slack.dm_channel_id(LEAD)
+    assert (upload.data or b"").startswith(b"\x89PNG\r\n\x1a\n")
+    [url_call] = slack.calls("files.getUploadURLExternal")
+    [complete_call] = slack.calls("files.completeUploadExternal")
+    [post_call] = [c for c in slack.calls("chat.postMessage") if str(c.params["text"]).startswith("Your week")]
+    assert url_call.time <= complete_call.time <= post_call.time
+    assert "The chart just above" in text
+    assert "```" not in message_text({"blocks": card["blocks"]})
+    with session_factory() as session:
+        [delivery] = session.scalars(select(Delivery).where(Delivery.kind == "summary")).all()
+        assert (delivery.period_key, delivery.status, delivery.channel) == ("2026-W47", "sent", card["channel"])
+
+
+@pytest.mark.parametrize("failing", ["files.getUploadURLExternal", "files.completeUploadExternal"])
+def test_a_failed_chart_upload_still_sends_the_scorecard_with_a_text_chart(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary, failing: str
+) -> None:
+    seed_known_week(session_factory, slack)
+    slack.fail(failing, status=500, times=None)
+    run_tick(make_tick(session_factory, slack, library), FRIDAY)
+
+    [card] = scorecards(slack)
+    blocks_text = message_text({"blocks": card["blocks"]})
+    assert "```" in blocks_text
+    assert "Hands-on code" in blocks_text
+    assert "█" in blocks_text
+    assert "The chart just above" not in blocks_text
+    assert len(slack.calls("chat.postMessage")) == 2  # Friday's prompt and the scorecard, nothing twice
+
+
+def test_an_empty_week_gets_a_short_kind_message(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    enroll(session_factory, slack, LEAD, FRIDAY - timedelta(minutes=1))
+    run_tick(make_tick(session_factory, slack, library), FRIDAY)
+
+    [card] = scorecards(slack)
+    assert len(card["blocks"]) <= 3
+    text = message_text({"blocks": card["blocks"]})
+    assert "Nothing logged this week" in text
+    assert " 0 " not in text
+    assert "0%" not in text
+    assert slack.uploaded_files() == []
+
+
+def test_long_texts_are_cut_at_slack_limits_with_an_ellipsis(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    lead_id = enroll(session_factory, slack, LEAD, FRIDAY - timedelta(minutes=1))
+    with session_factory.begin() as session:
+        for n in range(12):
+            long = f"entry {n} " + "context that matters " * 2_000  # 40,000 characters
+            add_entry(session, lead_id, MONDAY + timedelta(hours=n), long, {"context", "mentoring"}, shareable=True)
+        workspace = session.get_one(Workspace, TEAM)
+        workspace.digest_channel, workspace.next_digest_at = CHANNEL, DIGEST_TIME
+    run_tick(make_tick(session_factory, slack, library), FRIDAY)
+
+    [card] = scorecards(slack)
+    quotes = [b["text"]["text"] for b in card["blocks"] if b["type"] == "section" and "own words" in b["text"]["text"]]
+    assert len(quotes[0]) <= 3000
+    assert quotes[0].count("…") == 3
+    [digest] = [c.params for c in slack.calls("chat.postMessage") if c.params["channel"] == CHANNEL]
+    sections = [b["text"]["text"] for b in digest["blocks"] if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections)
+    assert sum("…" in text for text in sections) == 12
+    # The server validated every payload with slack_sdk's models (the fixture fails the test otherwise).
+
+
+def seed_team(session_factory: sessionmaker[Session], slack: SlackAPIServer, leads: int) -> tuple[set[str], set[str]]:
+    """`leads` leads, each with private and (for every third lead) shared entries this week; returns the texts."""
+    shared: set[str] = set()
+    private: set[str] = set()
+    with session_factory.begin() as session:
+        session.merge(
+            Workspace(
+                team_id=TEAM, timezone="UTC", digest_channel=CHANNEL, digest_set_by=LEAD, next_digest_at=DIGEST_TIME
+            )
+        )
+    for n in range(leads):
+        lead_id = enroll(session_factory, slack, f"U0L{n:03d}", DIGEST_TIME - timedelta(minutes=1), name=f"Lead {n}")
+        with session_factory.begin() as session:
+            secret = f"private-{n}-alpha kept it calm"
+            private.add(secret)
+            add_entry(session, lead_id, MONDAY + timedelta(hours=n % 90), secret, {"trust"})
+            add_entry(session, lead_id, MONDAY - timedelta(days=3), f"private-{n}-beta last week", {"context"})
+            private.add(f"private-{n}-beta last week")
+            if n % 3 == 0:
+                words = f"shared-{n} unblocked <@U0L{(n + 1) % leads:03d}> on the release ✅"
+                shared.add(words)
+                add_entry(
+                    session, lead_id, MONDAY + timedelta(hours=n % 90, minutes=5), words, {"unblocking"}, shareable=True
+                )
+    return shared, private
+
+
+def test_the_digest_shows_team_figures_and_only_what_authors_shared(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    shared, private = seed_team(session_factory, slack, 60)
+    report = run_tick(make_tick(session_factory, slack, library), DIGEST_TIME)
+
+    assert report.digests == 1
+    [digest] = [c.params for c in slack.calls("chat.postMessage") if c.params["channel"] == CHANNEL]
+    text = message_text(digest)
+    assert "*60 leads* logged invisible work this week." in text
+    assert "80 moments in all, up 20 on last week." in text
+    assert "• Trust and conflict: 60" in text
+    assert "• Unblocking: 20" in text
+    assert "Theme of the week: *trust and conflict*" in text
+    assert "— *Lead 0* · unblocking" in text
+    for words in shared:
+        n = int(words.split()[0].removeprefix("shared-"))
+        assert f"shared-{n} unblocked @Lead {(n + 1) % 60} on the release ✅" in text
+    assert "<@" not in text
+    with session_factory() as session:
+        stored = [*session.scalars(select(Reply.text)), *session.scalars(select(ImpactEntry.text))]
+        unshared = set(stored) - shared
+    assert unshared >= private
+    for words in unshared:
+        assert words not in text
+        assert words.split()[0] not in text  # not even its distinctive token
+
+
+def test_a_small_team_digest_keeps_counts_private(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_team(session_factory, slack, 2)
+    run_tick(make_tick(session_factory, slack, library), DIGEST_TIME)
+
+    [digest] = [c.params for c in slack.calls("chat.postMessage") if c.params["channel"] == CHANNEL]
+    text = message_text(digest)
+    assert "*2 leads* logged invisible work" in text
+    assert "counts stay private" in text
+    assert "moments in all" not in text
+    assert "Trust" not in text
+    assert "shared-0 unblocked" in text
+
+
+def test_scorecards_and_digests_are_sent_once_per_week_however_often_or_late_the_tick_runs(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_team(session_factory, slack, 4)
+    tick = make_tick(session_factory, slack, library)
+    saturday = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    first = run_tick(tick, saturday)  # the worker was down on Friday: this week's still go out
+    again = run_tick(tick, saturday + timedelta(minutes=1))
+
+    assert (first.summaries, first.digests) == (4, 1)
+    assert (again.summaries, again.digests) == (0, 0)
+    with session_factory() as session:
+        kept = session.scalars(select(Delivery).where(Delivery.kind.in_(["summary", "digest"]))).all()
+        assert Counter((d.kind, d.period_key) for d in kept) == {("summary", "2026-W47"): 4, ("digest", "2026-W47"): 1}
+        assert {lead.next_summary_at for lead in session.scalars(select(Lead))} == {
+            datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+        }
+    # Too late to be this week's: a worker down until Tuesday skips it rather than send a stale one.
+    run_tick(tick, datetime(2026, 12, 1, 17, 0, tzinfo=UTC))
+    with session_factory() as session:
+        weeks = Counter(d.period_key for d in session.scalars(select(Delivery).where(Delivery.kind == "summary")))
+    assert weeks == {"2026-W47": 4}
+
+
+def test_two_workers_at_once_send_each_scorecard_and_digest_once(
+    engine: Engine, database_url: str, slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    first = make_session_factory(engine)
+    seed_team(first, slack, 60)
+    second_engine = make_engine(database_url)
+    ticks = [make_tick(first, slack, library), make_tick(make_session_factory(second_engine), slack, library)]
+    reports: list[TickReport] = []
+    barrier = threading.Barrier(2)
+    now = datetime(2026, 11, 20, 16, 31, tzinfo=UTC)
+
+    def run(tick: Tick) -> None:
+        barrier.wait()
+        reports.append(run_tick(tick, now))
+
+    threads = [threading.Thread(target=run, args=(tick,)) for tick in ticks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    second_engine.dispose()
+
+    per_channel = Counter(c.params["channel"] for c in slack.calls("chat.postMessage"))
+    assert per_channel[CHANNEL] == 1
+    assert len([c for c in per_channel if c.startswith("D")]) == 60
+    assert {count for channel, count in per_channel.items() if channel.startswith("D")} == {1}
+    assert sum(r.summaries for r in reports) == 60
+    assert sum(r.digests for r in reports) == 1
+    assert len(slack.uploaded_files()) == len([u for u in slack.uploaded_files() if u.completed])
+
+
+def test_a_worker_that_died_after_posting_a_scorecard_is_not_followed_by_a_second_one(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_known_week(session_factory, slack)
+    tick = make_tick(session_factory, slack, library)
+    run_tick(tick, FRIDAY)
+    with session_factory.begin() as session:  # as if the worker died before recording the post
+        delivery = session.scalars(select(Delivery).where(Delivery.kind == "summary")).one()
+        delivery.status, delivery.ts = "claimed", None
+    run_tick(tick, FRIDAY + timedelta(minutes=6))  # the lease has run out: a later tick takes over
+
+    assert len(scorecards(slack)) == 1
+    assert len(slack.uploaded_files()) == 1
+    with session_factory() as session:
+        delivery = session.scalars(select(Delivery).where(Delivery.kind == "summary")).one()
+        assert (delivery.status, delivery.attempts) == ("sent", 2)
+
+
+def test_a_public_channel_the_bot_left_is_joined_again(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_team(session_factory, slack, 3)
+    slack.set_channel(CHANNEL, is_private=False, is_member=False, name="team-leads")
+    run_tick(make_tick(session_factory, slack, library), DIGEST_TIME)
+
+    assert len(slack.calls("conversations.join")) == 1
+    assert len(slack.messages(CHANNEL)) == 1
+
+
+@pytest.mark.parametrize(
+    ("private", "join_error", "advice"),
+    [(True, None, "private channel"), (False, "missing_scope", "not allowed to join")],
+)
+def test_a_channel_the_bot_cannot_enter_is_explained_to_whoever_set_it(
+    session_factory: sessionmaker[Session],
+    slack: SlackAPIServer,
+    library: PromptLibrary,
+    private: bool,
+    join_error: str | None,
+    advice: str,
+) -> None:
+    seed_team(session_factory, slack, 3)
+    slack.set_user(LEAD)
+    slack.set_channel(CHANNEL, is_private=private, is_member=False, name="team-leads")
+    if join_error:
+        slack.fail("conversations.join", error=join_error)
+    report = run_tick(make_tick(session_factory, slack, library), DIGEST_TIME)
+
+    assert report.digests == 0
+    assert slack.messages(CHANNEL) == []
+    [note] = [c.params for c in slack.calls("chat.postMessage") if c.params["channel"] == LEAD]
+    assert advice in note["text"]
+    assert "/invite @Lead Coach" in note["text"]
+    with session_factory() as session:
+        delivery = session.scalars(select(Delivery).where(Delivery.kind == "digest")).one()
+        assert (delivery.status, delivery.error) == ("failed", "not_in_channel")
