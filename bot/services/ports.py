@@ -38,7 +38,7 @@ class ChannelAccess:
     name: str
     is_private: bool
     can_post: bool
-    reason: str | None = None  # "private" | "no_join_scope" | "not_found"
+    reason: str | None = None  # "private" | "no_join_scope" | "hidden" (private and not invited, or gone)
 
 
 class SlackError(Exception):

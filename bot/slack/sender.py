@@ -205,8 +205,8 @@ class SlackSender:
         """conversations.info, then conversations.join for a public channel the bot is not in."""
         try:
             info: dict[str, Any] = call_slack(lambda: self.client.conversations_info(channel=channel))["channel"]
-        except Unreachable:
-            return ChannelAccess(name=channel, is_private=False, can_post=False, reason="not_found")
+        except Unreachable:  # Slack hides private channels the bot is not in: same answer as a deleted one
+            return ChannelAccess(name=channel, is_private=True, can_post=False, reason="hidden")
         name, private = str(info.get("name") or channel), bool(info.get("is_private"))
         if info.get("is_member"):
             return ChannelAccess(name, private, can_post=True)

@@ -139,7 +139,7 @@ def test_a_digest_command_without_a_picked_channel_explains_how(
     assert digest_channel(session_factory) == (None, None, None)
 
 
-def test_digest_off_turns_the_digest_off_and_an_unknown_channel_is_refused(
+def test_digest_off_turns_the_digest_off_and_a_channel_slack_hides_gets_advice(
     requests: SlackRequests, slack: SlackAPIServer, clock: Clock, session_factory: sessionmaker[Session]
 ) -> None:
     enroll(requests, slack, clock, "U0ADMIN")
@@ -148,10 +148,10 @@ def test_digest_off_turns_the_digest_off_and_an_unknown_channel_is_refused(
     answer(slack)
     slack.reset()
 
-    slack.fail("conversations.info", error="channel_not_found")
-    requests.command("/coach", "digest <#C0GONE>", user_id="U0ADMIN")
-    assert "can't find that channel" in answer(slack)
-    assert digest_channel(session_factory)[0] == "C0LEADS"
+    slack.fail("conversations.info", error="channel_not_found")  # a private channel the bot is not in
+    requests.command("/coach", "digest <#G0HIDDEN>", user_id="U0ADMIN")
+    assert "I can't see that channel yet. If it's private, type `/invite @Lead Coach`" in answer(slack)
+    assert digest_channel(session_factory)[0] == "G0HIDDEN"
     slack.reset()
 
     requests.command("/coach", "digest off", user_id="U0ADMIN")

@@ -120,8 +120,6 @@ def register(app: App, deps: AppDeps) -> None:
                     return NOT_ALLOWED
             channel = found[1] if found else None
             access = deps.sender.channel_access(channel) if channel else None
-            if access is not None and access.reason == "not_found":
-                raise UserFacingError("I can't find that channel: is it archived? Pick another one.")
             with deps.session_factory.begin() as session:
                 workspace = workspaces.set_digest_channel(session, team_id, channel, user_id, deps.clock())
                 when = format_local(workspace.next_digest_at, workspace.timezone) if workspace.next_digest_at else ""
