@@ -22,7 +22,7 @@ from bot.services import prompts, summaries
 from bot.services.pacing import Pacer
 from bot.services.ports import Posted, RateLimited, Sender, SlackError, Transient, Unreachable
 from bot.services.prompts import OutgoingPrompt
-from bot.services.summaries import OutgoingDigest, OutgoingSummary
+from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.store.deliveries import mark_failed, mark_sent
 from bot.store.events import prune_processed_events
 
@@ -90,12 +90,19 @@ class Tick:
 def run_tick(tick: Tick, now: datetime) -> TickReport:
     """Do everything due at `now`."""
     report = TickReport()
+    started = time.monotonic()
+
+    def claim_time() -> datetime:
+        # Claims made late in a long tick carry the time they were made, so another worker's stale-claim
+        # check never takes over one that was claimed moments ago and is still being sent.
+        return now + timedelta(seconds=time.monotonic() - started)
+
     with tick.session_factory.begin() as session:
         report.pruned_events = prune_processed_events(session, now - EVENT_MEMORY)
         summaries.schedule_new(session, now)
     while True:
         with tick.session_factory.begin() as session:
-            claimed = prompts.claim_due_prompts(session, tick.library, tick.env, now, CLAIM_BATCH)
+            claimed = prompts.claim_due_prompts(session, tick.library, tick.env, claim_time(), CLAIM_BATCH)
         report.late += claimed.late
         report.already_claimed += claimed.already_claimed
         send(tick, claimed.outgoing, now, report)
@@ -103,16 +110,16 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
             break
     while True:
         with tick.session_factory.begin() as session:
-            weekly = summaries.claim_due_summaries(session, now, SUMMARY_BATCH)
-            weekly.digests = summaries.claim_due_digests(session, now).digests
-        report.late += weekly.late
-        report.already_claimed += weekly.already_claimed
-        send(tick, [*weekly.summaries, *weekly.digests], now, report)
+            weekly = summaries.claim_due_summaries(session, claim_time(), SUMMARY_BATCH)
+            digests = summaries.claim_due_digests(session, claim_time())
+        report.late += weekly.late + digests.late
+        report.already_claimed += weekly.already_claimed + digests.already_claimed
+        send(tick, [*weekly.summaries, *digests.digests], now, report)
         if weekly.processed < SUMMARY_BATCH:
             break
     with tick.session_factory.begin() as session:
-        stale: list[Outgoing] = [*prompts.reclaim_stale(session, tick.library, tick.env, now, CLAIM_BATCH)]
-        weekly = summaries.reclaim_stale(session, now, CLAIM_BATCH)
+        stale: list[Outgoing] = [*prompts.reclaim_stale(session, tick.library, tick.env, claim_time(), CLAIM_BATCH)]
+        weekly = summaries.reclaim_stale(session, claim_time(), CLAIM_BATCH)
     send(tick, [*stale, *weekly.summaries, *weekly.digests], now, report)
     logger.info(report.summary())
     return report

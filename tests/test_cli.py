@@ -158,7 +158,7 @@ def test_summary_prints_a_scorecard_and_a_digest_from_the_database(tmp_path: Pat
         "summary", "--team", "T0CLI", "--user", "U0CLI", "--week", "2026-W47", "--print", cwd=tmp_path, env=env
     )
     assert card.returncode == 0, card.stderr
-    assert card.stdout.startswith("Your week of 16 Nov 2026")
+    assert card.stdout.startswith("Your week, 16–22 Nov 2026")
     assert "*2 moments* of invisible impact" in card.stdout
     assert "Unblocking" in card.stdout
     assert "██" in card.stdout
@@ -166,7 +166,7 @@ def test_summary_prints_a_scorecard_and_a_digest_from_the_database(tmp_path: Pat
 
     digest = coach("summary", "--team", "T0CLI", "--digest", "--week", "2026-W47", "--print", cwd=tmp_path, env=env)
     assert digest.returncode == 0, digest.stderr
-    assert "Team digest · week of 16 Nov 2026" in digest.stdout
+    assert "Team digest, 16–22 Nov 2026" in digest.stdout
     assert "unblocked the release 🚀" in digest.stdout
     assert "private worry" not in digest.stdout
 

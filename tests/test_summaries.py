@@ -174,7 +174,7 @@ def test_the_scorecard_shows_a_hand_computed_week_with_its_chart(
     assert card["channel"] == slack.dm_channel_id(LEAD)
     assert "*5 moments* of invisible impact, 3 more than last week (2)" in text
     assert "Streak: *4 weeks* in a row" in text
-    assert "Prompts: 5 sent, 2 answered, 1 skipped." in text
+    assert "Prompts: 4 sent, 2 answered, 1 skipped." in text  # Friday's, sent with the scorecard, is next week's
     assert "4 leadership moments, 1 hands-on: 80% leadership against the 70/30 rule of thumb" in text
     assert "*Coding urges checked:* 2 (4.5 h estimated): go ahead 1, delegate 1." in text
     assert "2 hand-offs, 1 decision left to the team, context shared 1 time: up from 3 the two weeks before" in text

@@ -190,8 +190,8 @@ class Digest:
 
     week: str
     participants: int
-    total: int
-    last_week_total: int
+    total: int | None  # None when fewer than MIN_GROUP leads took part
+    last_week_total: int | None  # None unless both weeks had MIN_GROUP leads: no one's count can be read off the change
     by_category: Sequence[tuple[str, int]]  # empty when fewer than MIN_GROUP leads took part
     theme: str | None
     shared: Sequence[SharedMoment]
@@ -200,20 +200,21 @@ class Digest:
 def build_digest(
     week: str,
     participants: int,
+    last_participants: int,
     by_category: Mapping[str, int],
     total: int,
     last_week_total: int,
     shared: Sequence[SharedMoment],
 ) -> Digest:
-    """Count the team's week; a small group gets no breakdown, so no one's own figures can be read off it."""
+    """Count the team's week; a small group gets no figures, so no one's own can be read off them."""
     enough = participants >= MIN_GROUP
     ranked = sorted(((k, n) for k, n in by_category.items() if n), key=lambda item: (-item[1], item[0]))
     leadership = [key for key, _ in ranked if key != "hands_on"]
     return Digest(
         week=week,
         participants=participants,
-        total=total,
-        last_week_total=last_week_total,
+        total=total if enough else None,
+        last_week_total=last_week_total if enough and last_participants >= MIN_GROUP else None,
         by_category=ranked if enough else [],
         theme=leadership[0] if enough and leadership else None,
         shared=sorted(shared, key=lambda m: m.created_at),

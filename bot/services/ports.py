@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from bot.services.prompts import OutgoingPrompt
-    from bot.services.summaries import OutgoingDigest, OutgoingSummary
+    from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Sender(Protocol):
         self,
         channel: str,
         text: str,
-        blocks: list[dict[str, Any]],
+        blocks: list[dict[str, Any]] | None,
         metadata: dict[str, Any] | None = None,
         thread_ts: str | None = None,
     ) -> Posted:

@@ -29,7 +29,7 @@ def installed(session: Session, team_id: str, name: str | None, timezone: str, d
     workspace = get_or_create_workspace(session, team_id, timezone)
     workspace.name = name or workspace.name
     workspace.active = True
-    if workspace.digest_channel is None:
+    if workspace.digest_channel is None and workspace.digest_set_by is None:  # nobody chose, or turned it off
         workspace.digest_channel = digest_channel
 
 

@@ -14,9 +14,9 @@ from slack_sdk.web import SlackResponse
 
 from bot.services.ports import ChannelAccess, Posted, RateLimited, SlackError, SlackProfile, Transient, Unreachable
 from bot.services.prompts import OutgoingPrompt
-from bot.services.summaries import OutgoingDigest, OutgoingSummary
+from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.slack.blocks.prompt import METADATA_EVENT, delivery_metadata, prompt_message
-from bot.slack.blocks.scorecard import chart_bars, digest_message, scorecard_message
+from bot.slack.blocks.scorecard import chart_bars, digest_message, scorecard_message, span
 from bot.slack.chart import bar_chart_png
 from bot.slack.mentions import mentioned_users
 from bot.slack.text import make_environment, render
@@ -98,7 +98,7 @@ class SlackSender:
         self,
         channel: str,
         text: str,
-        blocks: list[dict[str, Any]],
+        blocks: list[dict[str, Any]] | None,
         metadata: dict[str, Any] | None = None,
         thread_ts: str | None = None,
     ) -> Posted:
@@ -165,20 +165,21 @@ class SlackSender:
         return posted
 
     def _upload_chart(self, channel: str, summary: OutgoingSummary) -> bool:
-        png = bar_chart_png(f"Your week of {summary.monday:%d %b}", chart_bars(summary.scorecard))
+        title = f"Your week, {span(summary.first_day, summary.last_day)}"
         try:
+            png = bar_chart_png(title, chart_bars(summary.scorecard))
             call_slack(
                 lambda: self.client.files_upload_v2(
                     channel=channel,
                     content=png,
                     filename=f"scorecard-{summary.scorecard.week}.png",
-                    title=f"Invisible impact, {summary.scorecard.week}",
+                    title=title,
                     alt_txt="Bar chart of this week's moments by category, against last week",
                     request_file_info=False,
                 )
             )
-        except SlackError as error:
-            logger.warning("chart upload for delivery %d failed (%s): text chart instead", summary.delivery_id, error)
+        except Exception as error:  # the chart is a nicety: any failure falls back to the text chart
+            logger.warning("chart for delivery %d not uploaded (%s): text chart instead", summary.delivery_id, error)
             return False
         return True
 
@@ -192,13 +193,14 @@ class SlackSender:
 
         try:
             return post()
-        except Unreachable:
-            access = self.channel_access(digest.channel)
-            if access.can_post:
+        except Unreachable as refused:
+            access = self.channel_access(digest.channel) if refused.code == "not_in_channel" else None
+            if access is not None and access.can_post:
                 return post()
             if digest.notify:
-                note = render(self.templates, "digest_blocked.md.j2", channel=digest.channel, reason=access.reason)
-                self.post_message(digest.notify, note, [])
+                reason = access.reason if access else "hidden"
+                note = render(self.templates, "digest_blocked.md.j2", channel=digest.channel, reason=reason)
+                self.post_message(digest.notify, note, None)
             raise
 
     def channel_access(self, channel: str) -> ChannelAccess:
@@ -214,6 +216,8 @@ class SlackSender:
             return ChannelAccess(name, private, can_post=False, reason="private")
         try:
             call_slack(lambda: self.client.conversations_join(channel=channel))
+        except (Transient, RateLimited):
+            raise  # worth another try later, not a reason to tell anyone
         except SlackError as error:  # missing_scope without channels:join, or a channel that refuses apps
             logger.info("cannot join %s: %s", channel, error.code)
             return ChannelAccess(name, private, can_post=False, reason="no_join_scope")

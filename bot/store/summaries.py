@@ -31,11 +31,17 @@ def due_summaries(session: Session, now: datetime, limit: int) -> list[tuple[Lea
 
 
 def unscheduled_leads(session: Session, limit: int) -> list[tuple[Lead, str]]:
-    """Enrolled leads with no scorecard time yet (enrolled before scorecards existed)."""
+    """Enrolled leads with prompts scheduled but no scorecard time yet (enrolled before scorecards existed)."""
     query = (
         select(Lead, Workspace.timezone)
         .join(Workspace, Workspace.team_id == Lead.team_id)
-        .where(Lead.next_summary_at.is_(None), Lead.enrolled, Lead.active, Workspace.active)
+        .where(
+            Lead.next_summary_at.is_(None),
+            Lead.next_prompt_at.is_not(None),  # a schedule that can't be read has neither, and stays that way
+            Lead.enrolled,
+            Lead.active,
+            Workspace.active,
+        )
         .limit(limit)
         .with_for_update(skip_locked=True, of=Lead)
     )

@@ -377,7 +377,7 @@ TEAM_COUNTS = {"hands_on": 5, "mentoring": 3, "context": 3, "trust": 0, "delegat
 
 
 def test_digest_of_a_big_enough_group() -> None:
-    digest = build_digest("2026-W46", MIN_GROUP, TEAM_COUNTS, total=9, last_week_total=7, shared=SHARED)
+    digest = build_digest("2026-W46", MIN_GROUP, MIN_GROUP, TEAM_COUNTS, total=9, last_week_total=7, shared=SHARED)
     assert digest.week == "2026-W46"
     assert digest.participants == 3
     assert (digest.total, digest.last_week_total) == (9, 7)
@@ -386,25 +386,30 @@ def test_digest_of_a_big_enough_group() -> None:
     assert [m.text for m in digest.shared] == ["First.", "Second.", "Third."]
 
 
-def test_digest_of_a_small_group_shows_no_breakdown() -> None:
-    digest = build_digest("2026-W46", MIN_GROUP - 1, TEAM_COUNTS, total=9, last_week_total=7, shared=SHARED)
+def test_digest_of_a_small_group_shows_no_figures() -> None:
+    digest = build_digest("2026-W46", MIN_GROUP - 1, 5, TEAM_COUNTS, total=9, last_week_total=7, shared=SHARED)
     assert MIN_GROUP == 3
     assert digest.participants == 2
     assert digest.by_category == []
     assert digest.theme is None
-    assert (digest.total, digest.last_week_total) == (9, 7)
+    assert (digest.total, digest.last_week_total) == (None, None)
     assert [m.author for m in digest.shared] == ["Ben", "Ana", "Cy"]  # what authors chose to share still shows
 
 
+def test_a_small_group_last_week_hides_the_trend_so_no_one_count_can_be_worked_out() -> None:
+    digest = build_digest("2026-W46", 4, MIN_GROUP - 1, TEAM_COUNTS, total=9, last_week_total=4, shared=[])
+    assert (digest.total, digest.last_week_total) == (9, None)
+
+
 def test_digest_has_no_theme_when_only_hands_on_was_logged() -> None:
-    digest = build_digest("2026-W46", 4, {"hands_on": 6, "trust": 0}, total=6, last_week_total=0, shared=[])
+    digest = build_digest("2026-W46", 4, 4, {"hands_on": 6, "trust": 0}, total=6, last_week_total=0, shared=[])
     assert digest.by_category == [("hands_on", 6)]
     assert digest.theme is None
     assert digest.shared == []
 
 
 def test_digest_of_a_quiet_week() -> None:
-    digest = build_digest("2026-W46", 0, {}, total=0, last_week_total=3, shared=[])
+    digest = build_digest("2026-W46", 0, 3, {}, total=0, last_week_total=3, shared=[])
     assert digest.by_category == []
     assert digest.theme is None
 

@@ -33,7 +33,15 @@ CARD = build_scorecard(
     ),
     week_number=47,
 )
-DIGEST = build_digest("2026-W47", participants=4, by_category={"unblocking": 3}, total=3, last_week_total=1, shared=[])
+DIGEST = build_digest(
+    "2026-W47",
+    participants=4,
+    last_participants=3,
+    by_category={"unblocking": 3},
+    total=3,
+    last_week_total=1,
+    shared=[],
+)
 
 TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "help.md.j2": {},

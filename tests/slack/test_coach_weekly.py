@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +34,7 @@ def test_summary_now_sends_the_week_so_far_without_using_up_the_weekly_one(
     enroll(requests, slack, clock)
     requests.command("/impact", "unblocked the release by pairing with ops")
     slack.reset()
+    clock.now = NOW + timedelta(minutes=1)
 
     response = requests.command("/coach", "summary now")
 
@@ -41,7 +42,7 @@ def test_summary_now_sends_the_week_so_far_without_using_up_the_weekly_one(
     assert answer(slack) == "Your week so far is in our DM."
     [card] = [c.params for c in slack.calls("chat.postMessage")]
     assert card["channel"] == slack.dm_channel_id("U0LEAD")
-    assert card["text"].startswith("Your week of 16 Nov 2026: 1 moment of invisible impact")
+    assert card["text"].startswith("Your week, 11–18 Nov 2026: 1 moment of invisible impact")
     assert len(slack.uploaded_files()) == 1
     with session_factory() as session:
         [delivery] = session.scalars(select(Delivery).where(Delivery.kind == "summary")).all()

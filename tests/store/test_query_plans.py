@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.categories import CATEGORIES
 from bot.coaching.diagnostic import VERDICTS
-from bot.services.summaries import build_scorecards, claim_due_digests, claim_due_summaries, preview_digest
+from bot.services.scorecards import build_scorecards
+from bot.services.summaries import claim_due_digests, claim_due_summaries, preview_digest
 from bot.store import summaries as store
 from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
 
@@ -334,7 +335,7 @@ def captured(engine: Engine, session_factory: sessionmaker[Session], monkeypatch
     with session_factory.begin() as session:
         leads = list(session.scalars(select(Lead).where(Lead.team_id == TEAM).order_by(Lead.id)))
         with captured_selects(engine) as found:
-            scorecards = build_scorecards(session, leads, TIMEZONE, WEEK)
+            scorecards = build_scorecards(session, leads, NOW, WEEK)
             digest = preview_digest(session, TEAM, WEEK, NOW)
             summaries = claim_due_summaries(session, NOW)
             digests = claim_due_digests(session, NOW)

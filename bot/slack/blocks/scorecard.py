@@ -9,7 +9,7 @@ from jinja2 import Environment
 
 from bot.coaching.categories import label
 from bot.coaching.scorecard import RULE_OF_THUMB, Scorecard
-from bot.services.summaries import OutgoingDigest, OutgoingSummary
+from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.slack.blocks.kit import Block, clip, context, divider, header, section
 from bot.slack.chart import unicode_bars
 from bot.slack.mentions import without_pings
@@ -33,9 +33,11 @@ def quoted(text: str, names: Mapping[str, str], limit: int) -> str:
     return "\n".join(f"> {line}" for line in lines)
 
 
-def week_of(monday: date) -> str:
-    """'16 Nov 2026' for the Monday a week starts on."""
-    return f"{monday.day} {monday:%b %Y}"
+def span(first: date, last: date) -> str:
+    """'13–20 Nov 2026', or '27 Nov – 4 Dec 2026' across months."""
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
 
 
 def scorecard_message(
@@ -44,7 +46,7 @@ def scorecard_message(
     """Fallback text and blocks of a lead's weekly scorecard."""
     card = summary.scorecard
     bars = unicode_bars(chart_bars(card))
-    title = f"Your week of {week_of(summary.monday)}"
+    title = f"Your week, {span(summary.first_day, summary.last_day)}"
     headline = f"{title}: {card.total} moment{'s' if card.total != 1 else ''} of invisible impact"
     text = clip(f"{headline}\n{bars}" if bars else headline, FALLBACK_MAX)
     if card.is_empty:
@@ -71,7 +73,7 @@ def _focus_line(card: Scorecard) -> str:
 def digest_message(env: Environment, outgoing: OutgoingDigest, names: Mapping[str, str]) -> tuple[str, list[Block]]:
     """Fallback text and blocks of a team's weekly digest: aggregates and what authors chose to share."""
     digest = outgoing.digest
-    title = f"Team digest · week of {week_of(outgoing.monday)}"
+    title = f"Team digest, {span(outgoing.first_day, outgoing.last_day)}"
     people = f"{digest.participants} lead{'s' if digest.participants != 1 else ''} took part"
     blocks = [
         header(title),
