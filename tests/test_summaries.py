@@ -17,6 +17,7 @@ from bot.coaching.prompts import PromptLibrary, make_prompt_environment
 from bot.jobs import Tick, TickReport, run_tick
 from bot.services import enrollment
 from bot.services.pacing import Pacer
+from bot.slack.blocks.scorecard import HIGHLIGHT_MAX
 from bot.slack.sender import SlackSender, make_client
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
@@ -248,9 +249,12 @@ def test_long_texts_are_cut_at_slack_limits_with_an_ellipsis(
     run_tick(make_tick(session_factory, slack, library), FRIDAY)
 
     [card] = scorecards(slack)
-    quotes = [b["text"]["text"] for b in card["blocks"] if b["type"] == "section" and "own words" in b["text"]["text"]]
-    assert len(quotes[0]) <= 3000
-    assert quotes[0].count("…") == 3
+    [quotes] = [
+        b["text"]["text"] for b in card["blocks"] if b["type"] == "section" and "own words" in b["text"]["text"]
+    ]
+    highlights = [line for line in quotes.splitlines() if line.startswith("> ")]
+    assert len(highlights) == 3
+    assert all(line.endswith("…") and len(line) <= 2 + HIGHLIGHT_MAX for line in highlights)
     [digest] = [c.params for c in slack.calls("chat.postMessage") if c.params["channel"] == CHANNEL]
     sections = [b["text"]["text"] for b in digest["blocks"] if b["type"] == "section"]
     assert all(len(text) <= 3000 for text in sections)
@@ -380,7 +384,7 @@ def test_two_workers_at_once_send_each_scorecard_and_digest_once(
     assert {count for channel, count in per_channel.items() if channel.startswith("D")} == {1}
     assert sum(r.summaries for r in reports) == 60
     assert sum(r.digests for r in reports) == 1
-    assert len(slack.uploaded_files()) == len([u for u in slack.uploaded_files() if u.completed])
+    assert len([u for u in slack.uploaded_files() if u.completed]) == 60
 
 
 def test_a_worker_that_died_after_posting_a_scorecard_is_not_followed_by_a_second_one(
@@ -439,3 +443,55 @@ def test_a_channel_the_bot_cannot_enter_is_explained_to_whoever_set_it(
     with session_factory() as session:
         delivery = session.scalars(select(Delivery).where(Delivery.kind == "digest")).one()
         assert (delivery.status, delivery.error) == ("failed", "not_in_channel")
+
+
+def test_a_lead_whose_stored_timezone_cannot_be_read_does_not_stop_the_others(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_team(session_factory, slack, 3)
+    with session_factory.begin() as session:
+        broken = session.scalars(select(Lead).where(Lead.user_id == "U0L000")).one()
+        broken.timezone, broken.next_summary_at = "Mars/Phobos", None
+    report = run_tick(make_tick(session_factory, slack, library), FRIDAY)
+
+    assert report.summaries == 2
+    assert report.digests == 1
+    with session_factory() as session:
+        broken = session.scalars(select(Lead).where(Lead.user_id == "U0L000")).one()
+        assert broken.next_summary_at is None
+
+
+def test_stale_claims_nobody_wants_any_more_are_expired_not_sent(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
+) -> None:
+    seed_team(session_factory, slack, 3)
+    with session_factory.begin() as session:
+        lead = session.scalars(select(Lead).where(Lead.user_id == "U0L001")).one()
+        lead.enrolled = False  # /coach stop after the claim
+        stale = {"claimed_at": FRIDAY - timedelta(minutes=30), "due_at": FRIDAY - timedelta(minutes=30)}
+        for kind, recipient, period, lead_id in [
+            ("summary", "U0L000", "now-20261120T160000.000000", None),  # a one-off whose listener died
+            ("summary", "U0L001", "2026-W47", lead.id),
+            ("digest", "C0OLD", "2026-W47", None),  # the channel was changed since
+        ]:
+            owner = lead_id or session.scalars(select(Lead.id).where(Lead.user_id == recipient)).first()
+            session.add(
+                Delivery(
+                    team_id=TEAM,
+                    lead_id=owner,
+                    kind=kind,
+                    period_key=period,
+                    recipient=recipient,
+                    status="claimed",
+                    attempts=1,
+                    created_at=stale["claimed_at"],
+                    **stale,
+                )
+            )
+        session.get_one(Workspace, TEAM).next_digest_at = None
+    run_tick(make_tick(session_factory, slack, library), FRIDAY - timedelta(minutes=20))
+
+    assert slack.calls("chat.postMessage") == []
+    with session_factory() as session:
+        statuses = {d.period_key + d.recipient: d.status for d in session.scalars(select(Delivery))}
+    assert set(statuses.values()) == {"expired"}
