@@ -79,11 +79,15 @@ def outgoing_summaries(session: Session, pending: Sequence[Pending]) -> list[Out
     for (until, week), leads in groups.items():
         for lead_id, card in build_scorecards(session, leads, until, week).items():
             cards[(lead_id, until)] = card
+    mentioned: dict[str, set[str]] = defaultdict(set)
+    for item in pending:
+        card = cards[(item.lead.id, item.until)]
+        mentioned[item.lead.team_id].update(u for moment in card.highlights for u in MENTION.findall(moment.text))
+    names = {team: store.display_names(session, team, sorted(ids)) for team, ids in mentioned.items() if ids}
     outgoing = []
     for item in pending:
         lead, card = item.lead, cards[(item.lead.id, item.until)]
         timezone = lead_timezone(lead, workspace_of(session, lead))
-        mentioned = sorted({u for moment in card.highlights for u in MENTION.findall(moment.text)})
         outgoing.append(
             OutgoingSummary(
                 delivery_id=item.delivery_id,
@@ -96,7 +100,7 @@ def outgoing_summaries(session: Session, pending: Sequence[Pending]) -> list[Out
                 first_day=local_date_of(item.until - WEEK, timezone),
                 last_day=local_date_of(item.until - timedelta(microseconds=1), timezone),
                 scorecard=card,
-                names=store.display_names(session, lead.team_id, mentioned) if mentioned else {},
+                names=names.get(lead.team_id, {}),
             )
         )
     return outgoing
@@ -142,8 +146,8 @@ def entry_weeks(session: Session, ids: Sequence[int], until: datetime) -> dict[i
     pending, offset = list(ids), 0
     while pending:
         end = until - offset * WEEK
-        for lead_id, found in store.entry_times(session, pending, end - STREAK_WINDOW * WEEK, end).items():
-            weeks[lead_id].update(offset + (end - created) // WEEK for created in found)
+        for lead_id, found in store.entry_weeks(session, pending, end - STREAK_WINDOW * WEEK, end).items():
+            weeks[lead_id].update(offset + week for week in found)
         # Only a streak that reaches the oldest week read can go further back.
         pending = [i for i in pending if all(w in weeks[i] for w in range(max(offset, 1), offset + STREAK_WINDOW))]
         offset += STREAK_WINDOW

@@ -6,11 +6,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Integer, Select, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.store.deliveries import PROMPT_KINDS
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Workspace
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, UTCDateTime, Workspace
 
 EntryRow = tuple[int, datetime, str, frozenset[str]]  # entry id, created, text, categories
 DiagnosticRow = tuple[str, float | None, str | None]  # verdict, hours, outcome
@@ -85,19 +85,24 @@ def category_counts(
     return counts
 
 
-def entry_times(
-    session: Session, lead_ids: Sequence[int], since: datetime, until: datetime
-) -> dict[int, list[datetime]]:
-    """Per lead, when each entry in [since, until) was logged (for the streak)."""
+def entry_weeks(session: Session, lead_ids: Sequence[int], since: datetime, until: datetime) -> dict[int, set[int]]:
+    """Per lead, the weeks counted back from `until` (0 the last seven days) with an entry in [since, until).
+
+    The week number is worked out by the database, so a year of history comes back as one row per week."""
+    bound = literal(until, UTCDateTime())
+    if session.get_bind().dialect.name == "postgresql":
+        week = cast(func.floor(func.extract("epoch", bound - ImpactEntry.created_at) / 604_800), Integer)
+    else:  # SQLite stores UTC text; the cast truncates, which is the floor for these positive numbers
+        week = cast((func.julianday(bound) - func.julianday(ImpactEntry.created_at)) / 7, Integer)
     rows = session.execute(
-        select(ImpactEntry.lead_id, ImpactEntry.created_at).where(
-            ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since, ImpactEntry.created_at < until
-        )
+        select(ImpactEntry.lead_id, week)
+        .where(ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since, ImpactEntry.created_at < until)
+        .distinct()
     )
-    times: dict[int, list[datetime]] = defaultdict(list)
-    for lead_id, created_at in rows:
-        times[lead_id].append(created_at)
-    return times
+    weeks: dict[int, set[int]] = defaultdict(set)
+    for lead_id, number in rows:
+        weeks[lead_id].add(int(number))
+    return weeks
 
 
 def prompt_statuses(

@@ -40,7 +40,7 @@ BIG_TABLES = frozenset(
 QUERIES = (
     "entries_between",
     "category_counts",
-    "entry_times",
+    "entry_weeks",
     "prompt_statuses",
     "diagnostics_between",
     "team_totals",
