@@ -144,13 +144,19 @@ def _shingles(words: list[str], size: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def test_no_prompt_copies_the_articles(library: PromptLibrary, env: jinja2.Environment) -> None:
+def article_runs() -> set[tuple[str, ...]]:
+    """Every run of 8 words in the source articles (the test is skipped where they are absent)."""
     if not ARTICLES_DIR.is_dir():
         pytest.skip(f"source articles not found at {ARTICLES_DIR}; cannot check for copied text")
-    article_shingles: set[tuple[str, ...]] = set()
+    runs: set[tuple[str, ...]] = set()
     for path in ARTICLES_DIR.glob("*.txt"):
-        article_shingles |= _shingles(_words(path.read_text(encoding="utf-8")), 8)
-    assert article_shingles, "no article text found"
+        runs |= _shingles(_words(path.read_text(encoding="utf-8")), 8)
+    assert runs, "no article text found"
+    return runs
+
+
+def test_no_prompt_copies_the_articles(library: PromptLibrary, env: jinja2.Environment) -> None:
+    article_shingles = article_runs()
     for prompt in library:
         texts = {render_prompt(env, prompt, context) for context in ALL_CONTEXTS}
         for text in (*texts, prompt.why, *prompt.choices):

@@ -28,7 +28,7 @@ from bot.coaching.scorecard import (
     split,
     streak,
 )
-from tests.coaching.test_prompts import ARTICLES_DIR, _shingles, _words
+from tests.coaching.test_prompts import _shingles, _words, article_runs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)  # ISO week 2026-W46
@@ -439,12 +439,7 @@ def test_every_focus_cites_one_of_the_five_articles() -> None:
 
 
 def test_no_focus_copies_the_articles() -> None:
-    if not ARTICLES_DIR.is_dir():
-        pytest.skip(f"source articles not found at {ARTICLES_DIR}; cannot check for copied text")
-    article_shingles: set[tuple[str, ...]] = set()
-    for path in ARTICLES_DIR.glob("*.txt"):
-        article_shingles |= _shingles(_words(path.read_text(encoding="utf-8")), 8)
-    assert article_shingles, "no article text found"
+    article_shingles = article_runs()
     for item in FOCUS.values():
         copied = _shingles(_words(item.text), 8) & article_shingles
         assert not copied, (item.category, [" ".join(run) for run in copied])
