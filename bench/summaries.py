@@ -9,9 +9,9 @@ shareable, about one DM reply each), weekly scorecard deliveries and a few codin
 SUMMARY_BATCH through the tick's own `outgoing_summaries` with a fresh session per batch (each lead's scorecard
 covers the seven days before their Friday scorecard time, as when the tick claims it; leads are taken in the order
 they fall due, as the tick does), renders each with `scorecard_message`, then builds and renders the team digest
-once. It runs in a fresh process, so the peak RSS
-printed is the build's, not the seeding's. The PNG chart is drawn only at send time: it is timed separately on a
-sample and is not part of the build figure.
+once. Seeding and building each run in a fresh spawned process, so the peak RSS printed is the build's alone
+(cross-checked against VmHWM: ru_maxrss would also count a large parent's memory at spawn). The PNG chart is
+drawn only at send time: it is timed separately on a sample and is not part of the build figure.
 
 SQLite (default): the seeded file is cached under `--cache-dir` keyed by (leads, weeks, schema head, seed version),
 so later runs skip seeding; `--fresh` reseeds. PostgreSQL (`--database-url postgresql://...`): a fresh schema
