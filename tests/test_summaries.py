@@ -17,6 +17,7 @@ from bot.coaching.prompts import PromptLibrary, make_prompt_environment
 from bot.jobs import Tick, TickReport, run_tick
 from bot.services import enrollment
 from bot.services.pacing import Pacer
+from bot.services.scorecards import build_scorecards, entry_weeks
 from bot.slack.blocks.scorecard import HIGHLIGHT_MAX
 from bot.slack.sender import SlackSender, make_client
 from bot.store.db import make_engine, make_session_factory
@@ -495,3 +496,18 @@ def test_stale_claims_nobody_wants_any_more_are_expired_not_sent(
     with session_factory() as session:
         statuses = {d.period_key + d.recipient: d.status for d in session.scalars(select(Delivery))}
     assert set(statuses.values()) == {"expired"}
+
+
+def test_an_entry_exactly_a_week_before_the_scorecard_is_in_this_week_for_the_streak_too(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer
+) -> None:
+    lead_id = enroll(session_factory, slack, LEAD, FRIDAY - timedelta(minutes=1))
+    with session_factory.begin() as session:
+        for weeks_back in (1, 2):
+            add_entry(session, lead_id, FRIDAY - timedelta(weeks=weeks_back), f"{weeks_back} weeks back", {"context"})
+    with session_factory() as session:
+        lead = session.get_one(Lead, lead_id)
+        [card] = build_scorecards(session, [lead], FRIDAY, "2026-W47").values()
+        assert entry_weeks(session, [lead_id], FRIDAY) == {lead_id: {0, 1}}
+    assert card.total == 1
+    assert card.streak == 2

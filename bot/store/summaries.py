@@ -91,9 +91,13 @@ def entry_weeks(session: Session, lead_ids: Sequence[int], since: datetime, unti
     The week number is worked out by the database, so a year of history comes back as one row per week."""
     bound = literal(until, UTCDateTime())
     if session.get_bind().dialect.name == "postgresql":
-        week = cast(func.floor(func.extract("epoch", bound - ImpactEntry.created_at) / 604_800), Integer)
+        # An entry exactly k weeks before `until` opens week k-1 ([until - k weeks, ...) as the scorecard reads
+        # it), hence the microsecond taken off before dividing.
+        seconds = func.extract("epoch", bound - ImpactEntry.created_at) - 0.000_001
+        week = cast(func.floor(seconds / 604_800), Integer)
     else:  # SQLite stores UTC text; the cast truncates, which is the floor for these positive numbers
-        week = cast((func.julianday(bound) - func.julianday(ImpactEntry.created_at)) / 7, Integer)
+        days = func.julianday(bound) - func.julianday(ImpactEntry.created_at) - 1e-8  # about a millisecond
+        week = cast(days / 7, Integer)
     rows = session.execute(
         select(ImpactEntry.lead_id, week)
         .where(ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since, ImpactEntry.created_at < until)
