@@ -18,12 +18,11 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary
-from bot.services import prompts, summaries
+from bot.services import deliveries, prompts, summaries
 from bot.services.pacing import Pacer
 from bot.services.ports import Posted, RateLimited, Sender, SlackError, Transient, Unreachable
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
-from bot.store.deliveries import mark_failed, mark_sent
 from bot.store.events import prune_processed_events
 
 logger = logging.getLogger(__name__)
@@ -188,10 +187,8 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
         return
     with tick.session_factory.begin() as session:
         sent = [outcome for outcome in outcomes if outcome.posted is not None]
-        mark_sent(
-            session,
-            [(o.item.delivery_id, _lead_of(o.item), o.posted.channel, o.posted.ts) for o in sent if o.posted],
-            now,
+        deliveries.record_sent(
+            session, [(o.item.delivery_id, _lead_of(o.item), o.posted) for o in sent if o.posted], now
         )
         for outcome in sent:
             if isinstance(outcome.item, OutgoingPrompt):
@@ -207,11 +204,11 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
             if outcome.error is None:
                 report.deferred += 1  # still claimed: a later tick retries once the lease runs out
                 continue
-            mark_failed(session, item.delivery_id, outcome.error)
-            if outcome.unreachable and not isinstance(item, OutgoingDigest):
-                prompts.stop_unreachable(session, item.lead_id)
+            lead_id = _lead_of(item)
+            deliveries.record_failed(session, item.delivery_id, lead_id, outcome.error, unreachable=outcome.unreachable)
+            if outcome.unreachable and lead_id is not None:
                 report.unreachable += 1
-                logger.warning("lead %d unreachable (%s): prompts stopped", item.lead_id, outcome.error)
+                logger.warning("lead %d unreachable (%s): prompts stopped", lead_id, outcome.error)
             else:
                 report.failed += 1
                 logger.error("delivery %d refused by Slack: %s", item.delivery_id, outcome.error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,27 +13,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary, make_prompt_environment
-from bot.jobs import Tick, TickReport, run_tick
+from bot.jobs import run_tick
 from bot.services import enrollment, prompts
 from bot.services.pacing import Pacer
 from bot.slack.sender import SlackSender, make_client
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_session_factory
 from bot.store.models import Delivery, Lead
 from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN
+from tests.ticks import make_tick, two_workers_at_once
 
 TEAM = "T0TEAM"
-
-
-def make_tick(session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary) -> Tick:
-    return Tick(
-        session_factory=session_factory,
-        sender=SlackSender(make_client(BOT_TOKEN, slack.base_url)),
-        library=library,
-        env=make_prompt_environment(),
-        pacer=Pacer(100_000),
-        sleep=lambda _seconds: None,
-    )
 
 
 def enroll(session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, tz: str, now: datetime) -> None:
@@ -142,21 +131,7 @@ def test_two_ticks_at_once_send_exactly_once(
     now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)
     first = make_session_factory(engine)
     due_now(first, slack, 60, now)
-    second_engine = make_engine(database_url)
-    ticks = [make_tick(first, slack, library), make_tick(make_session_factory(second_engine), slack, library)]
-    reports: list[TickReport] = []
-    barrier = threading.Barrier(2)
-
-    def run(tick: Tick) -> None:
-        barrier.wait()
-        reports.append(run_tick(tick, now))
-
-    threads = [threading.Thread(target=run, args=(tick,)) for tick in ticks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    second_engine.dispose()
+    reports = two_workers_at_once(engine, database_url, slack, library, now)
     posts = Counter(call.params["channel"] for call in slack.calls("chat.postMessage"))
     assert len(posts) == 60
     assert set(posts.values()) == {1}

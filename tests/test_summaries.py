@@ -3,7 +3,6 @@ server, a hand-computed week."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,17 +12,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.focus import FOCUS
-from bot.coaching.prompts import PromptLibrary, make_prompt_environment
-from bot.jobs import Tick, TickReport, run_tick
+from bot.coaching.prompts import PromptLibrary
+from bot.jobs import run_tick
 from bot.services import enrollment
-from bot.services.pacing import Pacer
 from bot.services.scorecards import build_scorecards, entry_weeks
 from bot.slack.blocks.scorecard import HIGHLIGHT_MAX
 from bot.slack.sender import SlackSender, make_client
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_session_factory
 from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
 from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN
+from tests.ticks import make_tick, two_workers_at_once
 
 TEAM = "T0TEAM"
 LEAD = "U0LEAD"
@@ -32,17 +31,6 @@ CHANNEL = "C0DIGEST"
 FRIDAY = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)  # 16:30 in London (GMT): the default scorecard time
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 DIGEST_TIME = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # Friday 16:00 in the workspace timezone (UTC)
-
-
-def make_tick(session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary) -> Tick:
-    return Tick(
-        session_factory=session_factory,
-        sender=SlackSender(make_client(BOT_TOKEN, slack.base_url)),
-        library=library,
-        env=make_prompt_environment(),
-        pacer=Pacer(100_000),
-        sleep=lambda _seconds: None,
-    )
 
 
 def enroll(
@@ -360,24 +348,8 @@ def test_scorecards_and_digests_are_sent_once_per_week_however_often_or_late_the
 def test_two_workers_at_once_send_each_scorecard_and_digest_once(
     engine: Engine, database_url: str, slack: SlackAPIServer, library: PromptLibrary
 ) -> None:
-    first = make_session_factory(engine)
-    seed_team(first, slack, 60)
-    second_engine = make_engine(database_url)
-    ticks = [make_tick(first, slack, library), make_tick(make_session_factory(second_engine), slack, library)]
-    reports: list[TickReport] = []
-    barrier = threading.Barrier(2)
-    now = datetime(2026, 11, 20, 16, 31, tzinfo=UTC)
-
-    def run(tick: Tick) -> None:
-        barrier.wait()
-        reports.append(run_tick(tick, now))
-
-    threads = [threading.Thread(target=run, args=(tick,)) for tick in ticks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    second_engine.dispose()
+    seed_team(make_session_factory(engine), slack, 60)
+    reports = two_workers_at_once(engine, database_url, slack, library, datetime(2026, 11, 20, 16, 31, tzinfo=UTC))
 
     per_channel = Counter(c.params["channel"] for c in slack.calls("chat.postMessage"))
     assert per_channel[CHANNEL] == 1

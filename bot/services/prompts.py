@@ -14,7 +14,6 @@ from bot.coaching.prompts import LastWeek, PromptContext, PromptLibrary, render_
 from bot.coaching.schedule import is_too_late, local_date_of, next_occurrence
 from bot.coaching.selection import Choice, PromptHistory, choose_prompt, daily_seed
 from bot.services.errors import UserFacingError
-from bot.services.ports import Posted
 from bot.services.schedules import lead_timezone, prompt_schedule
 from bot.store import deliveries as store
 from bot.store.leads import get_or_create_lead, get_or_create_workspace, workspace_of
@@ -220,20 +219,6 @@ def claim_reflection(
     if claim is None:
         raise UserFacingError("One prompt at a time, please: try again in a second.")
     return planner.outgoing(claim, lead, choice, day)
-
-
-def record_posted(session: Session, delivery_id: int, lead_id: int | None, posted: Posted, now: datetime) -> None:
-    """A delivery posted on the spot (/reflect, /coach summary now) is in Slack."""
-    store.mark_sent(session, [(delivery_id, lead_id, posted.channel, posted.ts)], now)
-
-
-def stop_unreachable(session: Session, lead_id: int) -> None:
-    """Slack says the lead can't be reached: no more prompts or scorecards until they come back."""
-    lead = session.get(Lead, lead_id)
-    if lead is not None:
-        lead.active = False
-        lead.next_prompt_at = None
-        lead.next_summary_at = None
 
 
 def respond_to_prompt(session: Session, team_id: str, user_id: str, delivery_id: int, response: str) -> Delivery:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import next_occurrence
 from bot.services.errors import UserFacingError
-from bot.services.ports import SlackProfile
+from bot.services.ports import Sender, SlackProfile
 from bot.services.schedules import digest_schedule
 from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
 from bot.store.models import Workspace
+
+NOT_ALLOWED = (
+    "Only workspace admins and owners, or whoever installed Lead Coach, can choose the digest channel. "
+    "Ask one of them to run `/coach digest #channel`."
+)
 
 
 def deactivate(session: Session, team_id: str) -> None:
@@ -48,3 +54,24 @@ def set_digest_channel(session: Session, team_id: str, channel: str | None, set_
     workspace.digest_channel, workspace.digest_set_by = channel, set_by
     workspace.next_digest_at = next_occurrence(digest_schedule(workspace), now) if channel else None
     return workspace
+
+
+@dataclass(frozen=True)
+class DigestChoice:
+    """Where the digest now goes and when; `reason` says why the bot can't post there yet, if it can't."""
+
+    channel: str | None
+    when: datetime | None
+    timezone: str
+    reason: str | None
+
+
+def choose_digest_channel(
+    session: Session, sender: Sender, team_id: str, user_id: str, channel: str | None, now: datetime
+) -> DigestChoice:
+    """`/coach digest`: only for those allowed; a public channel is joined, anything else is kept with a reason."""
+    if not may_set_digest(session, team_id, sender.user_profile(user_id)):
+        raise UserFacingError(NOT_ALLOWED)
+    access = sender.channel_access(channel) if channel else None
+    workspace = set_digest_channel(session, team_id, channel, user_id, now)
+    return DigestChoice(channel, workspace.next_digest_at, workspace.timezone, access.reason if access else None)

@@ -32,11 +32,12 @@ def create_app(
     executor: Executor | None = None,
 ) -> App:
     """Build the Slack app with every listener registered; lazy listeners run on `executor` if given."""
+    templates = make_environment()
     deps = AppDeps(
         settings=settings,
         session_factory=session_factory,
-        sender=SlackSender(client),
-        templates=make_environment(),
+        sender=SlackSender(client, templates),
+        templates=templates,
         library=library,
         rules=rules,
         prompt_env=make_prompt_environment(),

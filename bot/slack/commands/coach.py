@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
-from bot.services import enrollment, prompts, summaries, workspaces
+from bot.services import deliveries, enrollment, summaries, workspaces
 from bot.services.errors import UserFacingError
 from bot.services.home import format_local
 from bot.slack.deps import AppDeps
 from bot.slack.handling import respond_with
 from bot.slack.homes import publish_home
+from bot.slack.mentions import CHANNEL
 from bot.slack.text import render
 
 COMING_SOON = ("settings", "export", "forget")
-CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
-NOT_ALLOWED = (
-    "Only workspace admins and owners, or whoever installed Lead Coach, can choose the digest channel. "
-    "Ask one of them to run `/coach digest #channel`."
-)
 
 
 def subcommand(command: dict[str, Any]) -> str:
@@ -101,7 +96,7 @@ def register(app: App, deps: AppDeps) -> None:
                 outgoing = summaries.summary_now(session, team_id, user_id, now)
             posted = deps.sender.post_summary(outgoing)
             with deps.session_factory.begin() as session:
-                prompts.record_posted(session, outgoing.delivery_id, outgoing.lead_id, posted, now)
+                deliveries.record_sent(session, [(outgoing.delivery_id, outgoing.lead_id, posted)], now)
             return "Your week so far is in our DM."
 
         respond_with(respond, work)
@@ -114,20 +109,12 @@ def register(app: App, deps: AppDeps) -> None:
             found = CHANNEL.fullmatch(argument)
             if argument.lower() != "off" and found is None:
                 raise UserFacingError("Pick the channel with #, like `/coach digest #team-leads` (or `off`).")
-            profile = deps.sender.user_profile(user_id)
             with deps.session_factory.begin() as session:
-                if not workspaces.may_set_digest(session, team_id, profile):
-                    return NOT_ALLOWED
-            channel = found[1] if found else None
-            access = deps.sender.channel_access(channel) if channel else None
-            with deps.session_factory.begin() as session:
-                workspace = workspaces.set_digest_channel(session, team_id, channel, user_id, deps.clock())
-                when = format_local(workspace.next_digest_at, workspace.timezone) if workspace.next_digest_at else ""
-                timezone = workspace.timezone
-            reason = access.reason if access else None
-            return render(
-                deps.templates, "digest_set.md.j2", channel=channel, when=when, timezone=timezone, reason=reason
-            )
+                choice = workspaces.choose_digest_channel(
+                    session, deps.sender, team_id, user_id, found[1] if found else None, deps.clock()
+                )
+            when = format_local(choice.when, choice.timezone) if choice.when else ""
+            return render(deps.templates, "digest_set.md.j2", **vars(choice) | {"when": when})
 
         respond_with(respond, work)
 

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
-from bot.services import prompts
+from bot.services import deliveries, prompts
 from bot.slack.deps import AppDeps
 from bot.slack.handling import respond_with
 
@@ -33,7 +33,7 @@ def register(app: App, deps: AppDeps) -> None:
                 )
             posted = deps.sender.post_prompt(outgoing)
             with deps.session_factory.begin() as session:
-                prompts.record_posted(session, outgoing.delivery_id, outgoing.lead_id, posted, now)
+                deliveries.record_sent(session, [(outgoing.delivery_id, outgoing.lead_id, posted)], now)
             return "Here's one to think about: it's in our DM."
 
         respond_with(respond, work)
