@@ -7,7 +7,7 @@ import logging
 import sys
 import urllib.error
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_bolt import App
@@ -21,7 +21,7 @@ from bot.coaching.classify import Rules, RulesError, load_rules
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library, make_prompt_environment
 from bot.config import README_HINT, ConfigError, Settings, load_settings
 from bot.scheduler import make_scheduler
-from bot.services import summaries, workspaces
+from bot.services import export, summaries, workspaces
 from bot.services.errors import UserFacingError
 from bot.services.pacing import Pacer
 from bot.slack.app import create_app
@@ -84,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--print", action="store_true", required=True, help="print it to the terminal")
     summary.set_defaults(handler=cmd_summary)
 
+    export_parser = sub.add_parser("export", help="everything stored about a lead, as a brag document or JSON")
+    export_parser.add_argument("--team", required=True, help="Slack team id, e.g. T0123")
+    export_parser.add_argument("--user", required=True, help="the lead's Slack user id, e.g. U0123")
+    export_parser.add_argument(
+        "--format", required=True, choices=("md", "json"), help="md: brag document; json: every row"
+    )
+    export_parser.add_argument("--output", type=Path, help="write to this file instead of the terminal")
+    export_parser.set_defaults(handler=cmd_export)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(title="db commands", required=True, metavar="DB_COMMAND")
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
@@ -124,6 +133,30 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.write(f"coach: {error}\n")
         return 2
     sys.stdout.write(as_terminal(blocks))
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Print (or write to --output) a lead's whole record, built from the database; no Slack token needed."""
+    engine = open_database(settings)
+    now = datetime.now(UTC)
+    try:
+        with make_session_factory(engine).begin() as session:
+            record = export.lead_record(session, args.team, args.user)
+            document = export.brag_markdown(record, now) if args.format == "md" else export.export_json(record, now)
+    except UserFacingError:
+        sys.stderr.write(f"coach: no lead {args.user} in workspace {args.team}: nothing to export\n")
+        return 2
+    finally:
+        engine.dispose()  # a one-shot command; also callable in-process (tests), where pooled connections would leak
+    if args.output is None:
+        sys.stdout.write(document)
+        return 0
+    try:
+        args.output.write_text(document, encoding="utf-8")
+    except OSError as error:
+        sys.stderr.write(f"coach: cannot write {args.output}: {error.strerror or error}\n")
+        return 2
     return 0
 
 
@@ -220,9 +253,14 @@ def connect_slack(settings: Settings, engine: Engine) -> WebClient:
     except (urllib.error.URLError, OSError):
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url}: check SLACK_API_URL.") from None
     with make_session_factory(engine).begin() as session:
-        workspaces.installed(
-            session, str(auth["team_id"]), auth.get("team"), settings.timezone, settings.digest_channel
+        install = workspaces.Install(
+            team_id=str(auth["team_id"]),
+            name=auth.get("team"),
+            timezone=settings.timezone,
+            digest_channel=settings.digest_channel,
+            installer=settings.installer,
         )
+        workspaces.installed(session, install, datetime.now().astimezone())
     return client
 
 

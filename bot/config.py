@@ -30,6 +30,7 @@ class Settings:
     digest_channel: str | None
     post_rate: int
     log_level: str
+    installer: str | None = None  # Slack doesn't tell a single-workspace app who installed it; this does
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first of these settings that is not set."""
@@ -82,6 +83,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         digest_channel=_channel(get("COACH_DIGEST_CHANNEL")),
         post_rate=_int(get("COACH_POST_RATE") or "300", "COACH_POST_RATE", low=1, high=100_000),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        installer=_user(get("COACH_INSTALLER")),
     )
 
 
@@ -134,6 +136,12 @@ def _channel(value: str | None) -> str | None:
     if channel[:1] not in ("C", "G") or not channel.isalnum():
         raise ConfigError(f"COACH_DIGEST_CHANNEL must be a channel id like C0123ABCD, got {value!r}.")
     return channel
+
+
+def _user(value: str | None) -> str | None:
+    if value is not None and (value[:1] not in ("U", "W") or not value.isalnum()):
+        raise ConfigError(f"COACH_INSTALLER must be a Slack user id like U0123ABCD, got {value!r}.")
+    return value
 
 
 def _log_level(value: str) -> str:

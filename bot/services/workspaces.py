@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import next_occurrence
 from bot.services.errors import UserFacingError
 from bot.services.ports import Sender, SlackProfile
-from bot.services.schedules import digest_schedule
+from bot.services.schedules import digest_schedule, refresh_next_prompt
 from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
-from bot.store.models import Workspace
+from bot.store.models import Lead, Workspace
 
 NOT_ALLOWED = (
     "Only workspace admins and owners, or whoever installed Lead Coach, can choose the digest channel. "
@@ -30,13 +31,28 @@ def deactivate(session: Session, team_id: str) -> None:
     clear_schedules(session, team_id)
 
 
-def installed(session: Session, team_id: str, name: str | None, timezone: str, digest_channel: str | None) -> None:
-    """Record that the app works in this workspace (its token was accepted)."""
-    workspace = get_or_create_workspace(session, team_id, timezone)
-    workspace.name = name or workspace.name
-    workspace.active = True
+@dataclass(frozen=True)
+class Install:
+    """What start-up knows about the workspace its token belongs to."""
+
+    team_id: str
+    name: str | None
+    timezone: str  # for a workspace seen for the first time
+    digest_channel: str | None  # the first digest channel, unless someone chose one
+    installer: str | None  # who installed the app, when the operator says so
+
+
+def installed(session: Session, install: Install, now: datetime) -> None:
+    """Record that the app works in this workspace (its token was accepted); after a reinstall, sends resume."""
+    workspace = get_or_create_workspace(session, install.team_id, install.timezone)
+    workspace.name = install.name or workspace.name
+    workspace.installer_user_id = install.installer or workspace.installer_user_id
     if workspace.digest_channel is None and workspace.digest_set_by is None:  # nobody chose, or turned it off
-        workspace.digest_channel = digest_channel
+        workspace.digest_channel = install.digest_channel
+    if not workspace.active:  # uninstalled before: everyone enrolled picks up where they were
+        workspace.active = True
+        for lead in session.scalars(select(Lead).where(Lead.team_id == install.team_id, Lead.enrolled)):
+            refresh_next_prompt(lead, workspace, now)
 
 
 def may_set_digest(session: Session, team_id: str, profile: SlackProfile) -> bool:
