@@ -114,21 +114,35 @@ class SlackRequests:
 
     def home_button(self, action_id: str, user_id: str = "U0LEAD", value: str = "") -> BoltResponse:
         """A click on a button in the Home tab."""
+        return self.home_action({"type": "button", "action_id": action_id, "value": value}, user_id)
+
+    def home_date(self, action_id: str, selected_date: str, user_id: str = "U0LEAD") -> BoltResponse:
+        """A date picked in a datepicker in the Home tab."""
+        return self.home_action({"type": "datepicker", "action_id": action_id, "selected_date": selected_date}, user_id)
+
+    def home_action(self, action: dict[str, Any], user_id: str = "U0LEAD") -> BoltResponse:
+        """An interactive element used in the Home tab."""
         return self.interaction(
             {
                 "type": "block_actions",
                 **self._actor(user_id),
                 "container": {"type": "view", "view_id": "V0HOME"},
                 "view": {"id": "V0HOME", "type": "home", "team_id": self.team_id},
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": action_id,
-                        "block_id": "b",
-                        "value": value,
-                        "action_ts": str(time.time()),
-                    }
-                ],
+                "actions": [{"block_id": "b", "action_ts": str(time.time()), **action}],
+            }
+        )
+
+    def options(self, action_id: str, value: str, user_id: str = "U0LEAD") -> BoltResponse:
+        """A type-ahead query from an external_select in a modal (block_suggestion)."""
+        return self.interaction(
+            {
+                "type": "block_suggestion",
+                **self._actor(user_id),
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "container": {"type": "view", "view_id": "V0MODAL"},
+                "view": {"id": "V0MODAL", "type": "modal", "team_id": self.team_id},
             }
         )
 

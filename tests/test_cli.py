@@ -38,7 +38,7 @@ def coach(
 def test_help_lists_every_subcommand(tmp_path: Path) -> None:
     result = coach("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for name in ("run", "serve", "worker", "tick", "summary", "db"):
+    for name in ("run", "serve", "worker", "tick", "summary", "export", "db"):
         assert name in result.stdout
     assert "upgrade" in coach("db", "--help", cwd=tmp_path).stdout
 

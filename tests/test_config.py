@@ -37,6 +37,7 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"COACH_DIGEST_CHANNEL": "#general"}, "COACH_DIGEST_CHANNEL"),
+        ({"COACH_INSTALLER": "@ada"}, "COACH_INSTALLER"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
     ],
 )
@@ -70,3 +71,8 @@ def test_require_names_the_missing_token_and_points_at_readme(tmp_path: Path) ->
 
 def test_digest_channel_accepts_an_id_with_or_without_hash(tmp_path: Path) -> None:
     assert load_settings({"COACH_DIGEST_CHANNEL": "#C0123ABCD"}, env_file=tmp_path / "n").digest_channel == "C0123ABCD"
+
+
+def test_the_installer_is_a_user_id(tmp_path: Path) -> None:
+    assert load_settings({"COACH_INSTALLER": "U0123ABCD"}, env_file=tmp_path / "n").installer == "U0123ABCD"
+    assert load_settings({}, env_file=tmp_path / "n").installer is None

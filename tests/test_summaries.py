@@ -14,14 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coaching.focus import FOCUS
 from bot.coaching.prompts import PromptLibrary
 from bot.jobs import run_tick
-from bot.services import enrollment
 from bot.services.scorecards import build_scorecards, entry_weeks
 from bot.slack.blocks.scorecard import HIGHLIGHT_MAX
-from bot.slack.sender import SlackSender, make_client
 from bot.store.db import make_session_factory
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
+from bot.store.models import Delivery, ImpactEntry, Lead, Reply, Workspace
+from tests.seed import add_diagnostic, add_entry, add_prompt, enroll
 from tests.slack_api import SlackAPIServer
-from tests.support import BOT_TOKEN
 from tests.ticks import make_tick, two_workers_at_once
 
 TEAM = "T0TEAM"
@@ -31,71 +29,6 @@ CHANNEL = "C0DIGEST"
 FRIDAY = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)  # 16:30 in London (GMT): the default scorecard time
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 DIGEST_TIME = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # Friday 16:00 in the workspace timezone (UTC)
-
-
-def enroll(
-    session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, now: datetime, **profile: Any
-) -> int:
-    slack.set_user(user_id, tz="Europe/London", **profile)
-    with session_factory.begin() as session:
-        result = enrollment.start(
-            session, SlackSender(make_client(BOT_TOKEN, slack.base_url)), TEAM, user_id, "UTC", now
-        )
-        return result.lead.id
-
-
-def add_entry(
-    session: Session, lead_id: int, at: datetime, text: str, categories: set[str], *, shareable: bool = False
-) -> None:
-    entry = ImpactEntry(lead_id=lead_id, text=text, source="dm", shareable=shareable, created_at=at)
-    session.add(entry)
-    session.flush()
-    session.add_all(EntryCategory(entry_id=entry.id, category=category) for category in categories)
-    session.add(
-        Reply(
-            entry_id=entry.id,
-            lead_id=lead_id,
-            text=text,
-            source="dm",
-            channel=f"D{lead_id}",
-            message_ts=f"{at.timestamp():.6f}",
-            created_at=at,
-        )
-    )
-
-
-def add_prompt(session: Session, lead_id: int, user_id: str, at: datetime, status: str) -> None:
-    session.add(
-        Delivery(
-            team_id=TEAM,
-            lead_id=lead_id,
-            kind="prompt",
-            period_key=at.date().isoformat(),
-            recipient=user_id,
-            prompt_id="delegation-01",
-            status=status,
-            attempts=1,
-            due_at=at,
-            created_at=at,
-        )
-    )
-
-
-def add_diagnostic(
-    session: Session, lead_id: int, at: datetime, verdict: str, hours: float, outcome: str | None
-) -> None:
-    session.add(
-        Diagnostic(
-            lead_id=lead_id,
-            task="the cache layer",
-            ownership="yes",
-            pull="dopamine",
-            hours=hours,
-            verdict=verdict,
-            outcome=outcome,
-            created_at=at,
-        )
-    )
 
 
 def seed_known_week(session_factory: sessionmaker[Session], slack: SlackAPIServer) -> int:

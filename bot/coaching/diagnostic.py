@@ -29,7 +29,9 @@ VERDICTS: Mapping[str, str] = {
     "delegate": "Delegate it",
 }
 OUTCOMES: Mapping[str, str] = {"delegated": "delegated it", "paired": "paired on it", "myself": "did it myself"}
-TREND_WINDOW = timedelta(weeks=4)
+TREND_WEEKS = 4
+WEEK = timedelta(weeks=1)
+TREND_WINDOW = TREND_WEEKS * WEEK
 MAX_HOURS = 200.0
 
 
@@ -118,6 +120,7 @@ class Trend:
     worthwhile_share: float | None  # share of estimated hours whose pull was strategic or leverage
     handoffs: int
     observation: str | None
+    by_week: tuple[int, ...] = ()  # runs in each of the four weeks, oldest first
 
 
 def trend(runs: Sequence[Run], now: datetime) -> Trend:
@@ -135,7 +138,17 @@ def trend(runs: Sequence[Run], now: datetime) -> Trend:
         worthwhile_share=worthwhile / total_hours if total_hours else None,
         handoffs=sum(run.outcome == "delegated" for run in recent),
         observation=observation(recent),
+        by_week=_by_week(recent, now),
     )
+
+
+def _by_week(runs: Sequence[Run], now: datetime) -> tuple[int, ...]:
+    """Runs per week of the window, oldest week first (a run exactly four weeks old counts in the oldest)."""
+    weekly = [0] * TREND_WEEKS
+    for run in runs:
+        weeks_ago = min(int((now - run.created_at) / WEEK), TREND_WEEKS - 1)
+        weekly[TREND_WEEKS - 1 - weeks_ago] += 1
+    return tuple(weekly)
 
 
 def observation(runs: Sequence[Run]) -> str | None:

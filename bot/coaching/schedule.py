@@ -36,6 +36,7 @@ __all__ = [
     "iso_week_key",
     "local_date_of",
     "local_occurrence",
+    "matching_timezones",
     "next_occurrence",
     "parse_iso_week",
     "parse_pause",
@@ -126,6 +127,18 @@ def is_valid_timezone(name: str) -> bool:
     except ScheduleError:
         return False
     return True
+
+
+def matching_timezones(query: str, limit: int = 100) -> list[str]:
+    """IANA zones whose name contains every word of the query ("new york", "berlin"), shortest first."""
+    words = query.lower().replace("/", " ").replace("_", " ").split()
+    found = [
+        key
+        for lowered, key in _zone_keys_by_lowercase().items()
+        # Region/City names only (and UTC): the tz database's legacy aliases ("GB", "EST5EDT") only confuse.
+        if ("/" in key or key == "UTC") and not lowered.startswith("etc/") and all(word in lowered for word in words)
+    ]
+    return sorted(found, key=lambda key: (len(key), key))[:limit]
 
 
 # --- workdays ---------------------------------------------------------------

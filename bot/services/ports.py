@@ -99,6 +99,10 @@ class Sender(Protocol):
         """Publish someone's App Home view."""
         ...
 
+    def upload_file(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> None:
+        """Share a file in a channel (a DM channel id for a lead's export), with a comment."""
+        ...
+
     def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
         """Post a daily prompt to the lead's DM, tagged so it can be found again."""
         ...

@@ -1,14 +1,27 @@
-"""Publishing a lead's Home tab (after app_home_opened and after every change)."""
+"""Publishing a lead's Home tab: when they open it, and after every change they make."""
 
 from __future__ import annotations
+
+import logging
 
 from bot.services.home import home_state
 from bot.slack.blocks.home import home_view
 from bot.slack.deps import AppDeps
+from bot.slack.handling import friendly_message
+
+logger = logging.getLogger(__name__)
 
 
 def publish_home(deps: AppDeps, team_id: str, user_id: str) -> None:
     """Read the lead's state and publish their Home view."""
     with deps.session_factory.begin() as session:
-        state = home_state(session, team_id, user_id)
+        state = home_state(session, team_id, user_id, deps.clock())
     deps.sender.publish_home(user_id, home_view(deps.templates, state))
+
+
+def refresh_home(deps: AppDeps, team_id: str, user_id: str) -> None:
+    """Publish the Home view after a change; the change is already saved, so a failure here is only logged."""
+    try:
+        publish_home(deps, team_id, user_id)
+    except Exception as error:  # the lead's next visit to Home publishes it again
+        logger.warning("could not refresh Home: %s", friendly_message(error))

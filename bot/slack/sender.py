@@ -126,6 +126,19 @@ class SlackSender:
         """views.publish."""
         call_slack(lambda: self.client.views_publish(user_id=user_id, view=view))
 
+    def upload_file(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> None:
+        """files_upload_v2 into a channel (getUploadURLExternal, the upload, completeUploadExternal)."""
+        call_slack(
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment,
+                request_file_info=False,
+            )
+        )
+
     def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
         """Post a prompt to the lead (a user id as channel posts in the app's DM)."""
         text, blocks = prompt_message(prompt)

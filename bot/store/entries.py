@@ -92,3 +92,28 @@ def diagnostics_since(session: Session, lead_id: int, since: datetime) -> list[D
     """The lead's coding diagnostics from `since` on."""
     query = select(Diagnostic).where(Diagnostic.lead_id == lead_id, Diagnostic.created_at >= since)
     return list(session.scalars(query))
+
+
+def latest_entries(session: Session, lead_id: int, limit: int) -> list[tuple[ImpactEntry, frozenset[str]]]:
+    """The lead's most recent entries, newest first, with their categories."""
+    newest = list(
+        session.scalars(
+            select(ImpactEntry)
+            .where(ImpactEntry.lead_id == lead_id)
+            .order_by(ImpactEntry.created_at.desc(), ImpactEntry.id.desc())
+            .limit(limit)
+        )
+    )
+    filed: dict[int, set[str]] = {entry.id: set() for entry in newest}
+    rows = session.execute(
+        select(EntryCategory.entry_id, EntryCategory.category).where(EntryCategory.entry_id.in_(list(filed)))
+    )
+    for entry_id, category in rows:
+        filed[entry_id].add(category)
+    return [(entry, frozenset(filed[entry.id])) for entry in newest]
+
+
+def entry_total(session: Session, lead_id: int) -> int:
+    """How many entries the lead has logged, ever."""
+    query = select(func.count()).select_from(ImpactEntry).where(ImpactEntry.lead_id == lead_id)
+    return int(session.scalar(query) or 0)

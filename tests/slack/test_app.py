@@ -104,11 +104,6 @@ def test_coach_help_and_unknown_subcommands_show_help(requests: SlackRequests) -
         assert "/coach start" in response.body
 
 
-def test_commands_not_built_yet_say_coming_soon(requests: SlackRequests) -> None:
-    for command, text in (("/coach", "export"), ("/coach", "forget")):
-        assert "coming soon" in requests.command(command, text).body, command
-
-
 def test_stop_pause_and_resume(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
 ) -> None:
@@ -140,7 +135,7 @@ def test_start_button_in_home_enrolls_and_republishes_home(
     assert requests.home_button(START_ACTION).status == 200
     [call] = slack.wait_for("views.publish")
     texts = json.dumps(call.params["view"])
-    assert "You're enrolled" in texts
+    assert "Next reflection prompt" in texts
     assert "Europe/Berlin" in texts
     with session_factory() as session:
         assert session.scalars(select(Lead.enrolled)).one() is True

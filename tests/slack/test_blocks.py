@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 
 from bot.coaching.diagnostic import VERDICTS, trend
 from bot.coaching.scorecard import Moment, WeekFacts, build_digest, build_scorecard
-from bot.services.home import HomeState
+from bot.services.home import HomeState, WeekSoFar
 from bot.slack.blocks.home import START_ACTION, home_view
 from bot.slack.blocks.kit import clip, header, section
 from bot.slack.text import TEMPLATES_DIR, escape_mrkdwn, make_environment, render
@@ -47,7 +47,6 @@ TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "help.md.j2": {},
     "home_welcome.md.j2": {},
     "privacy.md.j2": {},
-    "coming_soon.md.j2": {"command": "/coach export"},
     "diagnostic_verdict.md.j2": {"verdict": "delegate", "pull": "dopamine", "task": "a <b>", "hours_text": "2 h"},
     "diagnostic_stats.md.j2": {"trend": trend([], datetime(2026, 11, 23, tzinfo=UTC)), "verdicts": VERDICTS},
     "enrolled.md.j2": {"name": "Ada <@U1> & co", "already_enrolled": False, "next_prompt": "Mon", "timezone": "UTC"},
@@ -57,6 +56,10 @@ TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "digest.md.j2": {"digest": DIGEST, "labels": {"unblocking": "unblocking"}},
     "digest_blocked.md.j2": {"channel": "C1", "reason": "private"},
     "digest_set.md.j2": {"channel": "C1", "when": "Friday 27 Nov, 16:00", "timezone": "UTC", "reason": None},
+    "home_week.md.j2": {
+        "week": WeekSoFar(moments=2, by_category=(("unblocking", 2),), prompts_sent=3, prompts_answered=1),
+        "labels": {"unblocking": "unblocking"},
+    },
 }
 
 
@@ -79,7 +82,7 @@ def test_every_template_is_covered_and_renders() -> None:
 
 def test_templates_refuse_missing_values() -> None:
     with pytest.raises(UndefinedError):
-        render(make_environment(), "coming_soon.md.j2")
+        render(make_environment(), "digest_blocked.md.j2")
 
 
 def test_user_text_is_escaped_in_mrkdwn() -> None:

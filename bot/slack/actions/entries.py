@@ -27,7 +27,9 @@ from bot.slack.blocks.entries import (
 from bot.slack.blocks.prompt import ANSWER_ACTION
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message, on_failure_tell
+from bot.slack.homes import refresh_home
 from bot.slack.logged import show_filed, show_removed
+from bot.slack.payloads import actor
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -48,7 +50,7 @@ def register(app: App, deps: AppDeps) -> None:
     def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
-                draft = entries.draft(session, *_who(body), _entry_id(action))
+                draft = entries.draft(session, *actor(body), _entry_id(action))
             modal = ModalContext(entry_id=draft.entry_id, response_url=_ephemeral_url(body))
             deps.sender.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
 
@@ -57,25 +59,27 @@ def register(app: App, deps: AppDeps) -> None:
     def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
-                filed = entries.toggle_sharing(session, *_who(body), _entry_id(action), deps.clock())
+                filed = entries.toggle_sharing(session, *actor(body), _entry_id(action), deps.clock())
             _show_in_place(deps, body, respond, filed)
 
         on_failure_tell(respond, work)
+        refresh_home(deps, *actor(body))
 
     def delete(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
-                removed = entries.remove(session, *_who(body), _entry_id(action))
+                removed = entries.remove(session, *actor(body), _entry_id(action))
             _show_in_place(deps, body, respond, removed)
 
         on_failure_tell(respond, work)
+        refresh_home(deps, *actor(body))
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         modal = ModalContext.load(view.get("private_metadata"))
         field = CATEGORIES_BLOCK if modal.entry_id is not None else TEXT_BLOCK
         try:
             text, categories, shareable = read_submission((view.get("state") or {}).get("values") or {})
-            team_id, user_id = _who(body)
+            team_id, user_id = actor(body)
             with deps.session_factory.begin() as session:
                 if modal.entry_id is not None:
                     filed = entries.correct(
@@ -113,18 +117,13 @@ def register(app: App, deps: AppDeps) -> None:
             Respond(response_url=url)(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
         else:
             show_filed(deps, filed, body["user"]["id"])
+        refresh_home(deps, *actor(body))
 
     app.action(ANSWER_ACTION)(ack=ack_now, lazy=[answer])
     app.action(EDIT_ACTION)(ack=ack_now, lazy=[edit])
     app.action(SHARE_ACTION)(ack=ack_now, lazy=[share])
     app.action(DELETE_ACTION)(ack=ack_now, lazy=[delete])
     app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[confirm])
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of the person who clicked or submitted."""
-    user = body["user"]
-    return str(user.get("team_id") or (body.get("team") or {}).get("id")), str(user["id"])
 
 
 def _entry_id(action: dict[str, Any]) -> int:

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from bot.services import prompts
 from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
 from bot.slack.deps import AppDeps
+from bot.slack.homes import refresh_home
 
 RESPONSE_BY_ACTION = {SKIP_ACTION: "skip", REJECT_ACTION: "reject"}
 
@@ -34,6 +35,7 @@ def register(app: App, deps: AppDeps) -> None:
         status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
         text, blocks = responded_message(prompt_text, status)
         deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
+        refresh_home(deps, body["user"]["team_id"], body["user"]["id"])
 
     for action_id in RESPONSE_BY_ACTION:
         app.action(action_id)(ack=record, lazy=[update_in_place])

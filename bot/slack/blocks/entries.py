@@ -80,7 +80,7 @@ def logged_message(filed: Filed) -> tuple[str, list[Block]]:
         actions(
             button("Change categories", EDIT_ACTION, value),
             button("Keep private" if filed.shareable else "Share in digest", SHARE_ACTION, value),
-            _delete_button(value),
+            delete_button(value),
             block_id="entry_actions",
         ),
     ]
@@ -202,7 +202,8 @@ def _option(text: str, value: str) -> Block:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
-def _delete_button(value: str) -> Block:
+def delete_button(value: str) -> Block:
+    """The entry's Delete button, which asks before deleting."""
     element = button("Delete", DELETE_ACTION, value, style="danger")
     element["confirm"] = {
         "title": {"type": "plain_text", "text": "Delete this entry?"},

@@ -1,4 +1,4 @@
-"""/coach: start, help, and a short help for anything else."""
+"""/coach: start, stop, pause, resume, settings, summary, digest, export, forget, and help for anything else."""
 
 from __future__ import annotations
 
@@ -8,22 +8,28 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
-from bot.services import deliveries, enrollment, summaries, workspaces
+from bot.services import deliveries, enrollment, export, summaries, workspaces
 from bot.services.errors import UserFacingError
 from bot.services.home import format_local
+from bot.slack.actions.forget import forget_view
+from bot.slack.actions.settings import settings_view
 from bot.slack.deps import AppDeps
-from bot.slack.handling import respond_with
-from bot.slack.homes import publish_home
+from bot.slack.handling import on_failure_tell, respond_with
+from bot.slack.homes import publish_home, refresh_home
 from bot.slack.mentions import CHANNEL
 from bot.slack.text import render
-
-COMING_SOON = ("settings", "export", "forget")
 
 
 def subcommand(command: dict[str, Any]) -> str:
     """The first word after /coach, lowercased."""
     words = str(command.get("text") or "").split()
     return words[0].lower() if words else ""
+
+
+def argument(command: dict[str, Any]) -> str:
+    """Everything after the subcommand."""
+    words = str(command.get("text") or "").split(maxsplit=1)
+    return words[1].strip() if len(words) > 1 else ""
 
 
 def is_subcommand(*names: str) -> Callable[[dict[str, Any]], bool]:
@@ -40,6 +46,9 @@ def register(app: App, deps: AppDeps) -> None:
 
     def ack_now(ack: Ack) -> None:
         ack()
+
+    def refresh(command: dict[str, Any]) -> None:
+        refresh_home(deps, command["team_id"], command["user_id"])
 
     def start(command: dict[str, Any], respond: Respond) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
@@ -60,12 +69,8 @@ def register(app: App, deps: AppDeps) -> None:
 
         respond_with(respond, work)
 
-    def help_or_soon(ack: Ack, command: dict[str, Any]) -> None:
-        name = subcommand(command)
-        if name in COMING_SOON:
-            ack(text=render(deps.templates, "coming_soon.md.j2", command=f"/coach {name}"))
-        else:
-            ack(text=render(deps.templates, "help.md.j2"))
+    def help_text(ack: Ack) -> None:
+        ack(text=render(deps.templates, "help.md.j2"))
 
     def stop(ack: Ack, command: dict[str, Any]) -> None:
         with deps.session_factory.begin() as session:
@@ -73,9 +78,8 @@ def register(app: App, deps: AppDeps) -> None:
         ack(text="Daily prompts are off. Everything you logged is kept; `/coach start` turns them back on.")
 
     def pause(ack: Ack, command: dict[str, Any]) -> None:
-        span = str(command.get("text") or "").split(maxsplit=1)[1:] or [""]
         with deps.session_factory.begin() as session:
-            last = enrollment.pause(session, command["team_id"], command["user_id"], span[0], deps.clock())
+            last = enrollment.pause(session, command["team_id"], command["user_id"], argument(command), deps.clock())
         ack(text=f"Paused: no prompts through {last:%A %-d %B}. `/coach resume` ends the pause early.")
 
     def resume(ack: Ack, command: dict[str, Any]) -> None:
@@ -85,11 +89,22 @@ def register(app: App, deps: AppDeps) -> None:
             when = format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else "soon"
         ack(text=f"Welcome back. Your next prompt arrives *{when}* ({timezone}).")
 
+    def open_modal(build: Callable[[AppDeps, str, str], dict[str, Any]]) -> Callable[..., None]:
+        """A subcommand that opens a modal (inside the trigger's 3 seconds); problems are answered ephemerally."""
+
+        def run(command: dict[str, Any], respond: Respond) -> None:
+            def work() -> None:
+                deps.sender.open_view(command["trigger_id"], build(deps, command["team_id"], command["user_id"]))
+
+            on_failure_tell(respond, work)
+
+        return run
+
     def summary(command: dict[str, Any], respond: Respond) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
 
         def work() -> str:
-            if str(command.get("text") or "").split()[1:2] != ["now"]:
+            if argument(command).lower() != "now":
                 return "Your scorecard arrives in our DM each week. `/coach summary now` sends the week so far."
             now = deps.clock()
             with deps.session_factory.begin() as session:
@@ -105,9 +120,8 @@ def register(app: App, deps: AppDeps) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
 
         def work() -> str:
-            argument = " ".join(str(command.get("text") or "").split()[1:])
-            found = CHANNEL.fullmatch(argument)
-            if argument.lower() != "off" and found is None:
+            found = CHANNEL.fullmatch(argument(command))
+            if argument(command).lower() != "off" and found is None:
                 raise UserFacingError("Pick the channel with #, like `/coach digest #team-leads` (or `off`).")
             with deps.session_factory.begin() as session:
                 choice = workspaces.choose_digest_channel(
@@ -118,10 +132,31 @@ def register(app: App, deps: AppDeps) -> None:
 
         respond_with(respond, work)
 
+    def export_brag(command: dict[str, Any], respond: Respond) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+
+        def work() -> str:
+            now = deps.clock()
+            with deps.session_factory() as session:
+                document = export.brag_markdown(export.lead_record(session, team_id, user_id), now)
+            deps.sender.upload_file(
+                deps.sender.open_dm(user_id),
+                f"brag-document-{now:%Y-%m-%d}.md",
+                document.encode(),
+                f"Brag document, {now:%-d %B %Y}",
+                "Everything you logged, by quarter and kind of work: ready for a review packet.",
+            )
+            return "Your brag document is in our DM."
+
+        respond_with(respond, work)
+
     app.command("/coach", matchers=[is_subcommand("start")])(ack=ack_now, lazy=[start])
+    app.command("/coach", matchers=[is_subcommand("stop")])(ack=stop, lazy=[refresh])
+    app.command("/coach", matchers=[is_subcommand("pause")])(ack=pause, lazy=[refresh])
+    app.command("/coach", matchers=[is_subcommand("resume")])(ack=resume, lazy=[refresh])
+    app.command("/coach", matchers=[is_subcommand("settings")])(ack=ack_now, lazy=[open_modal(settings_view)])
+    app.command("/coach", matchers=[is_subcommand("forget")])(ack=ack_now, lazy=[open_modal(forget_view)])
     app.command("/coach", matchers=[is_subcommand("summary")])(ack=ack_now, lazy=[summary])
     app.command("/coach", matchers=[is_subcommand("digest")])(ack=ack_now, lazy=[digest])
-    app.command("/coach", matchers=[is_subcommand("stop")])(stop)
-    app.command("/coach", matchers=[is_subcommand("pause")])(pause)
-    app.command("/coach", matchers=[is_subcommand("resume")])(resume)
-    app.command("/coach")(help_or_soon)
+    app.command("/coach", matchers=[is_subcommand("export")])(ack=ack_now, lazy=[export_brag])
+    app.command("/coach")(help_text)

@@ -11,6 +11,7 @@ from bot.services import entries
 from bot.slack.blocks.entries import ModalContext, entry_modal, logged_message
 from bot.slack.deps import AppDeps
 from bot.slack.handling import on_failure_tell
+from bot.slack.homes import refresh_home
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -36,9 +37,11 @@ def register(app: App, deps: AppDeps) -> None:
         reply, blocks = logged_message(filed)
         ack(text=reply, blocks=blocks, response_type="ephemeral")
 
-    def open_modal(command: dict[str, Any], respond: Respond) -> None:
+    def open_modal_or_refresh(command: dict[str, Any], respond: Respond) -> None:
         if not str(command.get("text") or "").strip():
             modal = ModalContext(response_url=command.get("response_url"))
             on_failure_tell(respond, lambda: deps.sender.open_view(command["trigger_id"], entry_modal(modal)))
+        else:
+            refresh_home(deps, command["team_id"], command["user_id"])
 
-    app.command("/impact")(ack=log_or_open, lazy=[open_modal])
+    app.command("/impact")(ack=log_or_open, lazy=[open_modal_or_refresh])

@@ -20,6 +20,8 @@ from bot.slack.blocks.diagnostic import (
 )
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message, on_failure_tell
+from bot.slack.homes import refresh_home
+from bot.slack.payloads import actor
 from bot.slack.text import render
 
 COMMAND = "/why-am-i-coding"
@@ -68,6 +70,7 @@ def register(app: App, deps: AppDeps) -> None:
         if isinstance(verdict, diagnostics.Verdict):
             text, blocks = verdict_message(deps.templates, verdict)
             deps.sender.post_message(body["user"]["id"], text, blocks)
+            refresh_home(deps, *actor(body))
 
     def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         outcome = next(key for key, action_id in OUTCOME_ACTIONS.items() if action_id == action["action_id"])
@@ -84,6 +87,7 @@ def register(app: App, deps: AppDeps) -> None:
             deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
 
         on_failure_tell(respond, work)
+        refresh_home(deps, *actor(body))
 
     app.command(COMMAND, matchers=[is_stats])(stats)
     app.command(COMMAND)(ack=ack_now, lazy=[open_modal])

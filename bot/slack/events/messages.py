@@ -12,6 +12,7 @@ from bot.services.entries import Filed, Notice, Removed
 from bot.slack.blocks.entries import notice_text
 from bot.slack.blocks.kit import section
 from bot.slack.deps import AppDeps
+from bot.slack.homes import refresh_home
 from bot.slack.logged import show_filed, show_removed
 from bot.store.events import first_time
 
@@ -31,7 +32,7 @@ def register(app: App, deps: AppDeps) -> None:
                     context["outcome"] = _apply(deps, session, team_id, event)
         ack()
 
-    def acknowledge(event: dict[str, Any], context: BoltContext) -> None:
+    def acknowledge(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         outcome = context.get("outcome")
         if isinstance(outcome, Notice):
             text = notice_text(outcome.kind)
@@ -40,6 +41,8 @@ def register(app: App, deps: AppDeps) -> None:
             show_filed(deps, outcome, event["channel"])
         elif isinstance(outcome, Removed):
             show_removed(deps, outcome)
+        if isinstance(outcome, Filed | Removed) and event.get("user"):
+            refresh_home(deps, str(body["team_id"]), str(event["user"]))
 
     app.event("message")(ack=store, lazy=[acknowledge])
 

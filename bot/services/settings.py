@@ -1,0 +1,98 @@
+"""A lead's own settings: read them for the modal, check and save them; the next tick follows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy.orm import Session
+
+from bot.coaching.schedule import ScheduleError, local_date_of, parse_timezone
+from bot.services.errors import UserFacingError
+from bot.services.schedules import lead_timezone, refresh_next_prompt
+from bot.store.leads import get_lead, workspace_of
+from bot.store.models import Lead
+
+NOT_KNOWN = "I don't have you as a lead yet: `/coach start` turns on daily prompts, then settings are yours."
+MAX_PAUSE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class LeadSettings:
+    """What a lead may change about their coach."""
+
+    prompt_time: time
+    workdays: frozenset[int]  # ISO weekdays
+    timezone: str
+    summary_weekday: int  # ISO weekday
+    summary_time: time
+    share_by_default: bool
+    paused_until: date | None  # the last paused local date; None: not paused
+
+
+class InvalidSettings(Exception):
+    """Some values can't be saved; `errors` maps each LeadSettings field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def current(session: Session, team_id: str, user_id: str) -> LeadSettings:
+    """The lead's settings as they stand (defaults filled in)."""
+    lead = _known(session, team_id, user_id)
+    return LeadSettings(
+        prompt_time=lead.prompt_time,
+        workdays=frozenset(int(day) for day in lead.workdays),
+        timezone=lead_timezone(lead, workspace_of(session, lead)),
+        summary_weekday=lead.summary_weekday,
+        summary_time=lead.summary_time or lead.prompt_time,
+        share_by_default=lead.share_by_default,
+        paused_until=lead.paused_until,
+    )
+
+
+def save(session: Session, team_id: str, user_id: str, chosen: LeadSettings, now: datetime) -> Lead:
+    """Check and store the lead's settings, and reschedule their prompt and scorecard from them."""
+    lead = _known(session, team_id, user_id)
+    timezone = _checked(chosen, now)
+    lead.prompt_time = chosen.prompt_time
+    lead.workdays = "".join(str(day) for day in sorted(chosen.workdays))
+    lead.timezone = timezone
+    lead.summary_weekday = chosen.summary_weekday
+    lead.summary_time = chosen.summary_time
+    lead.share_by_default = chosen.share_by_default
+    lead.paused_until = chosen.paused_until
+    refresh_next_prompt(lead, workspace_of(session, lead), now)
+    return lead
+
+
+def _checked(chosen: LeadSettings, now: datetime) -> str:
+    """The canonical timezone name, or InvalidSettings naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    timezone = chosen.timezone
+    try:
+        timezone = parse_timezone(chosen.timezone).key
+    except ScheduleError as error:
+        errors["timezone"] = str(error)
+    if not chosen.workdays or not chosen.workdays <= set(range(1, 8)):
+        errors["workdays"] = "Pick at least one day for your prompts."
+    if not 1 <= chosen.summary_weekday <= 7:
+        errors["summary_weekday"] = "Pick a day of the week for your scorecard."
+    if chosen.paused_until is not None and "timezone" not in errors:
+        # The pause is in the lead's local dates, so "today" is read in the zone they are choosing now.
+        today = local_date_of(now, timezone)
+        if chosen.paused_until < today:
+            errors["paused_until"] = "That date has passed: pick today or later, or clear it to resume now."
+        elif (chosen.paused_until - today).days > MAX_PAUSE_DAYS:
+            errors["paused_until"] = "I can pause for at most a year: pick an earlier date."
+    if errors:
+        raise InvalidSettings(errors)
+    return timezone
+
+
+def _known(session: Session, team_id: str, user_id: str) -> Lead:
+    lead = get_lead(session, team_id, user_id)
+    if lead is None:
+        raise UserFacingError(NOT_KNOWN)
+    return lead

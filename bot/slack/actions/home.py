@@ -1,0 +1,96 @@
+"""The Home tab's buttons: start, reflect now, log impact, why am I coding, settings, pause and resume."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import enrollment
+from bot.slack.actions.settings import settings_view
+from bot.slack.blocks.diagnostic import diagnostic_modal
+from bot.slack.blocks.entries import ModalContext, entry_modal
+from bot.slack.blocks.home import (
+    CODING_ACTION,
+    LOG_ACTION,
+    PAUSE_ACTION,
+    REFLECT_ACTION,
+    RESUME_ACTION,
+    SETTINGS_ACTION,
+    START_ACTION,
+)
+from bot.slack.blocks.kit import section
+from bot.slack.commands.reflect import reflect_now
+from bot.slack.deps import AppDeps
+from bot.slack.handling import friendly_message
+from bot.slack.homes import refresh_home
+from bot.slack.payloads import actor
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: AppDeps) -> None:
+    """Register every Home button."""
+
+    def ack_now(ack: Ack) -> None:
+        ack()
+
+    def handled(work: Callable[[str, str, dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        """Run a button's work; Home has nowhere to show an error, so it goes to the lead's DM; then refresh."""
+
+        def run(body: dict[str, Any]) -> None:
+            team_id, user_id = actor(body)
+            try:
+                work(team_id, user_id, body)
+            except Exception as error:  # every failure is told to the lead; unexpected ones are logged
+                _tell(deps, user_id, friendly_message(error))
+            refresh_home(deps, team_id, user_id)
+
+        return run
+
+    def start(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+        with deps.session_factory.begin() as session:
+            enrollment.start(session, deps.sender, team_id, user_id, deps.settings.timezone, deps.clock())
+
+    def reflect(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+        reflect_now(deps, team_id, user_id)
+
+    def pause(team_id: str, user_id: str, body: dict[str, Any]) -> None:
+        [action] = body["actions"]
+        chosen = str(action.get("selected_date") or "")
+        with deps.session_factory.begin() as session:
+            enrollment.pause(session, team_id, user_id, f"until {chosen}", deps.clock())
+
+    def resume(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+        with deps.session_factory.begin() as session:
+            enrollment.resume(session, team_id, user_id, deps.clock())
+
+    def open_modal(build: Callable[[str, str], dict[str, Any]]) -> Callable[[dict[str, Any]], None]:
+        """A button that opens a modal: it must open within the trigger's 3 seconds, so nothing is refreshed."""
+
+        def run(body: dict[str, Any]) -> None:
+            team_id, user_id = actor(body)
+            try:
+                deps.sender.open_view(body["trigger_id"], build(team_id, user_id))
+            except Exception as error:  # every failure is told to the lead; unexpected ones are logged
+                _tell(deps, user_id, friendly_message(error))
+
+        return run
+
+    app.action(START_ACTION)(ack=ack_now, lazy=[handled(start)])
+    app.action(REFLECT_ACTION)(ack=ack_now, lazy=[handled(reflect)])
+    app.action(PAUSE_ACTION)(ack=ack_now, lazy=[handled(pause)])
+    app.action(RESUME_ACTION)(ack=ack_now, lazy=[handled(resume)])
+    app.action(LOG_ACTION)(ack=ack_now, lazy=[open_modal(lambda *_: entry_modal(ModalContext()))])
+    app.action(CODING_ACTION)(ack=ack_now, lazy=[open_modal(lambda *_: diagnostic_modal(""))])
+    app.action(SETTINGS_ACTION)(ack=ack_now, lazy=[open_modal(lambda *who: settings_view(deps, *who))])
+
+
+def _tell(deps: AppDeps, user_id: str, text: str) -> None:
+    """Say something to the lead in our DM; if even that fails, log it."""
+    try:
+        deps.sender.post_message(user_id, text, [section(text)])
+    except Exception as error:  # nothing more can be done from a Home click
+        logger.warning("could not tell %s about a failed Home action: %s", user_id, friendly_message(error))

@@ -1,0 +1,80 @@
+"""Test data written straight into the database: leads enrolled through the real service, and their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services import enrollment
+from bot.slack.sender import SlackSender, make_client
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Reply
+from tests.slack_api import SlackAPIServer
+from tests.support import BOT_TOKEN
+from tests.support import TEAM_ID as TEAM
+
+
+def enroll(
+    session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, now: datetime, **profile: Any
+) -> int:
+    slack.set_user(user_id, tz="Europe/London", **profile)
+    with session_factory.begin() as session:
+        result = enrollment.start(
+            session, SlackSender(make_client(BOT_TOKEN, slack.base_url)), TEAM, user_id, "UTC", now
+        )
+        return result.lead.id
+
+
+def add_entry(
+    session: Session, lead_id: int, at: datetime, text: str, categories: set[str], *, shareable: bool = False
+) -> None:
+    entry = ImpactEntry(lead_id=lead_id, text=text, source="dm", shareable=shareable, created_at=at)
+    session.add(entry)
+    session.flush()
+    session.add_all(EntryCategory(entry_id=entry.id, category=category) for category in categories)
+    session.add(
+        Reply(
+            entry_id=entry.id,
+            lead_id=lead_id,
+            text=text,
+            source="dm",
+            channel=f"D{lead_id}",
+            message_ts=f"{at.timestamp():.6f}",
+            created_at=at,
+        )
+    )
+
+
+def add_prompt(session: Session, lead_id: int, user_id: str, at: datetime, status: str) -> None:
+    session.add(
+        Delivery(
+            team_id=TEAM,
+            lead_id=lead_id,
+            kind="prompt",
+            period_key=at.date().isoformat(),
+            recipient=user_id,
+            prompt_id="delegation-01",
+            status=status,
+            attempts=1,
+            due_at=at,
+            created_at=at,
+        )
+    )
+
+
+def add_diagnostic(
+    session: Session, lead_id: int, at: datetime, verdict: str, hours: float, outcome: str | None
+) -> None:
+    session.add(
+        Diagnostic(
+            lead_id=lead_id,
+            task="the cache layer",
+            ownership="yes",
+            pull="dopamine",
+            hours=hours,
+            verdict=verdict,
+            outcome=outcome,
+            created_at=at,
+        )
+    )
