@@ -15,7 +15,8 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.__main__ import main
-from bot.coaching.brag import indented, readable
+from bot.coaching.brag import indented
+from bot.coaching.mentions import readable
 from bot.services.errors import UserFacingError
 from bot.services.export import brag_markdown, export_json, lead_record
 from bot.store.models import Base, Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace

@@ -1,21 +1,20 @@
 """The brag document: everything a lead logged, as Markdown ready for a review packet.
 
-Pure: plain records in, one string out. Stored text is Slack's message syntax (`&amp;`, `&lt;`, `&gt;` escaped;
-mentions and links in angle brackets), so it is made readable here; the Slack layer's own helper can't be used
-because the domain never imports Slack code.
+Pure: plain records in, one string out. Stored text is Slack's message syntax, made readable by
+`bot.coaching.mentions.readable`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.coaching.categories import CATEGORIES, label
 from bot.coaching.diagnostic import OUTCOMES, VERDICTS
+from bot.coaching.mentions import readable
 
 HANDS_ON = "hands_on"
 UNFILED = ""  # the section of entries with no category
@@ -35,13 +34,6 @@ MONTHS = (
     "December",
 )
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
-SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
-GROUP = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
-DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
-LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
 
 Quarter = tuple[int, int]  # (year, 1..4)
 
@@ -65,37 +57,6 @@ class BragDecision:
     verdict: str
     outcome: str | None
     hours: float | None
-
-
-def mentioned_users(texts: Iterable[str]) -> set[str]:
-    """User ids mentioned in these stored texts."""
-    return {match[1] for text in texts for match in USER.finditer(text)}
-
-
-def readable(text: str, names: Mapping[str, str]) -> str:
-    """Stored Slack text as plain words: mentions as @name (@someone if unknown), links as text, no escapes."""
-
-    def person(match: re.Match[str]) -> str:
-        name = names.get(match[1]) or match[2]
-        return f"@{name}" if name else "@someone"
-
-    text = USER.sub(person, text)
-    text = CHANNEL.sub(lambda m: f"#{m[2] or 'a channel'}", text)
-    text = SPECIAL.sub(lambda m: f"@{m[1]}", text)  # a document pings nobody, so no zero-width space
-    text = GROUP.sub(lambda m: m[1] or "@a group", text)
-    text = DATE.sub(lambda m: m[1], text)
-    text = LINK.sub(_link, text)
-    # Control sequences are gone, so what is left in angle brackets was typed; &amp; goes last so "&amp;lt;"
-    # (a typed "&lt;") comes back as "&lt;".
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
-
-
-def _link(match: re.Match[str]) -> str:
-    url, text = match[1], match[2]
-    bare = url.split(":", 1)[1] if url.startswith(("mailto:", "tel:")) else url
-    if not text or text in (url, bare):
-        return bare
-    return f"{text} ({bare})"
 
 
 def indented(text: str) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from bot.coaching.brag import BragDecision, BragEntry, build_brag, mentioned_users
+from bot.coaching.brag import BragDecision, BragEntry, build_brag
+from bot.coaching.mentions import mentioned_users
 from bot.coaching.schedule import local_date_of
 from bot.services.errors import UserFacingError
 from bot.services.schedules import lead_timezone, usable_timezone

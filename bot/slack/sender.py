@@ -12,13 +12,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.coaching.mentions import mentioned_users
 from bot.services.ports import ChannelAccess, Posted, RateLimited, SlackError, SlackProfile, Transient, Unreachable
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.slack.blocks.prompt import METADATA_EVENT, delivery_metadata, prompt_message
 from bot.slack.blocks.scorecard import chart_bars, digest_message, scorecard_message, span
 from bot.slack.chart import bar_chart_png
-from bot.slack.mentions import mentioned_users
 from bot.slack.text import make_environment, render
 
 logger = logging.getLogger(__name__)

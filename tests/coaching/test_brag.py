@@ -13,11 +13,10 @@ from bot.coaching.brag import (
     build_brag,
     home_section,
     indented,
-    mentioned_users,
     quarter_title,
-    readable,
 )
 from bot.coaching.categories import CATEGORIES
+from bot.coaching.mentions import mentioned_users, readable
 
 TODAY = date(2027, 2, 1)
 

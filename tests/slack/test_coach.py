@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coaching.brag import indented, readable
+from bot.coaching.brag import indented
+from bot.coaching.mentions import readable
 from bot.coaching.prompts import PromptLibrary
 from bot.jobs import run_tick
 from bot.services import workspaces

@@ -8,11 +8,11 @@ from datetime import date
 from jinja2 import Environment
 
 from bot.coaching.categories import label
+from bot.coaching.mentions import without_pings
 from bot.coaching.scorecard import RULE_OF_THUMB, Scorecard
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.slack.blocks.kit import Block, clip, context, divider, header, section
 from bot.slack.chart import unicode_bars
-from bot.slack.mentions import without_pings
 from bot.slack.text import escape_mrkdwn, render
 
 HIGHLIGHT_MAX = 700  # three highlights and their framing stay inside one 3,000-character section

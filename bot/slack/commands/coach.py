@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
+from bot.coaching.mentions import CHANNEL
 from bot.services import deliveries, enrollment, export, summaries, workspaces
 from bot.services.errors import UserFacingError
 from bot.services.home import format_local
@@ -16,7 +17,6 @@ from bot.slack.actions.settings import settings_view
 from bot.slack.deps import AppDeps
 from bot.slack.handling import on_failure_tell, respond_with
 from bot.slack.homes import publish_home, refresh_home
-from bot.slack.mentions import CHANNEL
 from bot.slack.text import render
 
 

@@ -1,6 +1,6 @@
 """Stored text shown again without pinging anyone."""
 
-from bot.slack.mentions import mentioned_users, without_pings
+from bot.coaching.mentions import mentioned_users, without_pings
 
 
 def test_people_become_names_and_unknown_people_someone() -> None:
