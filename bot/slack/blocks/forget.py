@@ -37,27 +37,25 @@ def forget_modal(held: Holdings) -> dict[str, Any]:
 
 def forgotten_view(deleted: Holdings) -> dict[str, Any]:
     """The modal once the record is gone."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Deleted"},
-        "close": {"type": "plain_text", "text": "Done"},
-        "blocks": [
-            section(
-                f"Done: {_count(deleted.entries, 'entry', 'entries')}, "
-                f"{_count(deleted.diagnostics, 'diagnostic', 'diagnostics')} and your settings are gone. "
-                "`/coach start` begins afresh whenever you like."
-            )
-        ],
-    }
+    return _notice(
+        "Deleted",
+        f"Done: {_count(deleted.entries, 'entry', 'entries')}, "
+        f"{_count(deleted.diagnostics, 'diagnostic', 'diagnostics')} and your settings are gone. "
+        "`/coach start` begins afresh whenever you like.",
+    )
 
 
 def not_deleted_view(reason: str) -> dict[str, Any]:
     """The modal when deleting failed: nothing was deleted, and why."""
+    return _notice("Nothing deleted", reason)
+
+
+def _notice(title: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": "Nothing deleted"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(reason)],
+        "title": {"type": "plain_text", "text": title},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [section(text)],
     }
 
 
