@@ -65,6 +65,12 @@ class Draft:
     shareable: bool
 
 
+def shares_by_default(session: Session, team_id: str, user_id: str) -> bool:
+    """Whether the lead's new entries start out shareable (their setting; private for someone unknown)."""
+    lead = get_lead(session, team_id, user_id)
+    return lead is not None and lead.share_by_default
+
+
 def capture_message(
     session: Session,
     rules: Rules,

@@ -253,3 +253,18 @@ def test_a_home_view_that_slack_refuses_does_not_undo_the_change(
     with session_factory() as session:
         texts_stored = list(session.scalars(select(ImpactEntry.text)))
     assert "Reviewed the on-call handbook with the new hire" in texts_stored
+
+
+def test_log_impact_starts_from_the_leads_sharing_default(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    clock.now = NOW
+    lead_id, _ = seed_week(session_factory, slack)
+    for shares in (False, True):
+        with session_factory.begin() as session:
+            session.get_one(Lead, lead_id).share_by_default = shares
+        slack.reset()
+        requests.home_button(LOG_ACTION)
+        [opened] = slack.wait_for("views.open")
+        [sharing] = [b for b in opened.params["view"]["blocks"] if b.get("block_id") == "sharing"]
+        assert ("initial_options" in sharing["element"]) is shares

@@ -38,14 +38,15 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def open_view(respond: Respond, trigger_id: str, view: dict[str, Any]) -> None:
-        on_failure_tell(respond, lambda: deps.sender.open_view(trigger_id, view))
-
     def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         value = str(action.get("value") or "")
         prompt_text = str((body.get("message") or {}).get("text") or "") or None
         modal = ModalContext(delivery_id=int(value) if value.isdigit() else None)
-        open_view(respond, body["trigger_id"], entry_modal(modal, prompt_text=prompt_text))
+
+        def work() -> None:
+            deps.sender.open_view(body["trigger_id"], new_entry_modal(deps, *actor(body), modal, prompt_text))
+
+        on_failure_tell(respond, work)
 
     def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
@@ -124,6 +125,15 @@ def register(app: App, deps: AppDeps) -> None:
     app.action(SHARE_ACTION)(ack=ack_now, lazy=[share])
     app.action(DELETE_ACTION)(ack=ack_now, lazy=[delete])
     app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[confirm])
+
+
+def new_entry_modal(
+    deps: AppDeps, team_id: str, user_id: str, modal: ModalContext, prompt_text: str | None = None
+) -> dict[str, Any]:
+    """The modal for a new entry, its sharing choice starting at the lead's default."""
+    with deps.session_factory() as session:
+        shareable = entries.shares_by_default(session, team_id, user_id)
+    return entry_modal(modal, prompt_text=prompt_text, shareable=shareable)
 
 
 def _entry_id(action: dict[str, Any]) -> int:

@@ -9,9 +9,10 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services import enrollment
+from bot.slack.actions.entries import new_entry_modal
 from bot.slack.actions.settings import settings_view
 from bot.slack.blocks.diagnostic import diagnostic_modal
-from bot.slack.blocks.entries import ModalContext, entry_modal
+from bot.slack.blocks.entries import ModalContext
 from bot.slack.blocks.home import (
     CODING_ACTION,
     LOG_ACTION,
@@ -83,9 +84,11 @@ def register(app: App, deps: AppDeps) -> None:
     app.action(REFLECT_ACTION)(ack=ack_now, lazy=[handled(reflect)])
     app.action(PAUSE_ACTION)(ack=ack_now, lazy=[handled(pause)])
     app.action(RESUME_ACTION)(ack=ack_now, lazy=[handled(resume)])
-    app.action(LOG_ACTION)(ack=ack_now, lazy=[open_modal(lambda *_: entry_modal(ModalContext()))])
+    app.action(LOG_ACTION)(
+        ack=ack_now, lazy=[open_modal(lambda team, user: new_entry_modal(deps, team, user, ModalContext()))]
+    )
     app.action(CODING_ACTION)(ack=ack_now, lazy=[open_modal(lambda *_: diagnostic_modal(""))])
-    app.action(SETTINGS_ACTION)(ack=ack_now, lazy=[open_modal(lambda *who: settings_view(deps, *who))])
+    app.action(SETTINGS_ACTION)(ack=ack_now, lazy=[open_modal(lambda team, user: settings_view(deps, team, user))])
 
 
 def _tell(deps: AppDeps, user_id: str, text: str) -> None:

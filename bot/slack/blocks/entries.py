@@ -110,11 +110,12 @@ def entry_modal(
     *,
     prompt_text: str | None = None,
     draft: Draft | None = None,
+    shareable: bool = False,
 ) -> dict[str, Any]:
-    """The modal to answer a prompt, log an entry (no draft), or correct an existing entry (a draft)."""
+    """The modal to answer a prompt, log an entry (no draft; sharing starts at the lead's default), or correct an
+    existing entry (a draft)."""
     blocks: list[Block] = []
     chosen: tuple[str, ...] = ()
-    shareable = False
     if prompt_text:
         blocks.append(section(f"*{clip(prompt_text, PREVIEW_MAX)}*"))  # message text arrives escaped
     if draft is None:

@@ -8,7 +8,8 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
 from bot.services import entries
-from bot.slack.blocks.entries import ModalContext, entry_modal, logged_message
+from bot.slack.actions.entries import new_entry_modal
+from bot.slack.blocks.entries import ModalContext, logged_message
 from bot.slack.deps import AppDeps
 from bot.slack.handling import on_failure_tell
 from bot.slack.homes import refresh_home
@@ -40,7 +41,12 @@ def register(app: App, deps: AppDeps) -> None:
     def open_modal_or_refresh(command: dict[str, Any], respond: Respond) -> None:
         if not str(command.get("text") or "").strip():
             modal = ModalContext(response_url=command.get("response_url"))
-            on_failure_tell(respond, lambda: deps.sender.open_view(command["trigger_id"], entry_modal(modal)))
+
+            def work() -> None:
+                view = new_entry_modal(deps, command["team_id"], command["user_id"], modal)
+                deps.sender.open_view(command["trigger_id"], view)
+
+            on_failure_tell(respond, work)
         else:
             refresh_home(deps, command["team_id"], command["user_id"])
 
