@@ -99,9 +99,14 @@ def _json_value(value: object) -> str:
     raise TypeError(f"no JSON form for {type(value).__name__}: teach export_json about it")
 
 
+def record_timezone(record: LeadRecord) -> str:
+    """The lead's timezone for dating their document (UTC if the stored one can't be read)."""
+    return usable_timezone(lead_timezone(record.lead, record.workspace)) or "UTC"
+
+
 def brag_markdown(record: LeadRecord, now: datetime) -> str:
     """The record as a Markdown brag document, dated in the lead's timezone."""
-    timezone = usable_timezone(lead_timezone(record.lead, record.workspace)) or "UTC"
+    timezone = record_timezone(record)
     categories: dict[int, set[str]] = defaultdict(set)
     for row in record.entry_categories:
         categories[row.entry_id].add(row.category)

@@ -187,15 +187,14 @@ def reclaim_stale(
         lead = leads.get(delivery.id)
         prompt = library.get(delivery.prompt_id or "")
         due = delivery.due_at or delivery.created_at
-        workspace = workspace_of(session, lead) if lead is not None else None
-        # Expired, not sent: the lead became unreachable, the app was uninstalled meanwhile, or it is too late.
-        reachable = lead is not None and workspace is not None and lead.active and workspace.active
-        if lead is None or workspace is None or prompt is None or not reachable or is_too_late(due, now, GRACE):
+        # Expired, not sent: the lead is gone or unreachable, the app was uninstalled meanwhile, or it is too late.
+        reachable = lead is not None and lead.active and workspace_of(session, lead).active
+        if lead is None or prompt is None or not reachable or is_too_late(due, now, GRACE):
             delivery.status = "expired"
             continue
         delivery.claimed_at = now
         delivery.attempts += 1
-        day = local_date_of(due, lead_timezone(lead, workspace))
+        day = local_date_of(due, lead_timezone(lead, workspace_of(session, lead)))
         claim = Claim(delivery.id, due, delivery.attempts)
         outgoing.append(planner.outgoing(claim, lead, Choice(prompt, nudged=False), day))
     return outgoing

@@ -38,17 +38,19 @@ class InvalidSettings(Exception):
         self.errors = errors
 
 
-def current(session: Session, team_id: str, user_id: str) -> LeadSettings:
-    """The lead's settings as they stand (defaults filled in)."""
+def current(session: Session, team_id: str, user_id: str, now: datetime) -> LeadSettings:
+    """The lead's settings as they stand (defaults filled in; a pause that has ended shows as none)."""
     lead = _known(session, team_id, user_id)
+    timezone = lead_timezone(lead, workspace_of(session, lead))
+    paused = lead.paused_until
     return LeadSettings(
         prompt_time=lead.prompt_time,
         workdays=frozenset(int(day) for day in lead.workdays),
-        timezone=lead_timezone(lead, workspace_of(session, lead)),
+        timezone=timezone,
         summary_weekday=lead.summary_weekday,
         summary_time=lead.summary_time or lead.prompt_time,
         share_by_default=lead.share_by_default,
-        paused_until=lead.paused_until,
+        paused_until=paused if paused is not None and paused >= local_date_of(now, timezone) else None,
     )
 
 
@@ -56,14 +58,19 @@ def save(session: Session, team_id: str, user_id: str, chosen: LeadSettings, now
     """Check and store the lead's settings, and reschedule their prompt and scorecard from them."""
     lead = _known(session, team_id, user_id)
     timezone = _checked(chosen, now)
+    workspace = workspace_of(session, lead)
+    shown_summary_time = lead.summary_time or lead.prompt_time
     lead.prompt_time = chosen.prompt_time
     lead.workdays = "".join(str(day) for day in sorted(chosen.workdays))
-    lead.timezone = timezone
+    # A value left as it was shown keeps following its default: the workspace's zone, the prompt time.
+    if timezone != lead_timezone(lead, workspace):
+        lead.timezone = timezone
     lead.summary_weekday = chosen.summary_weekday
-    lead.summary_time = chosen.summary_time
+    if lead.summary_time is not None or chosen.summary_time != shown_summary_time:
+        lead.summary_time = chosen.summary_time
     lead.share_by_default = chosen.share_by_default
     lead.paused_until = chosen.paused_until
-    refresh_next_prompt(lead, workspace_of(session, lead), now)
+    refresh_next_prompt(lead, workspace, now)
     return lead
 
 

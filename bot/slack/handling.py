@@ -11,7 +11,7 @@ from slack_bolt.context.respond import Respond
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.errors import UserFacingError
-from bot.services.ports import SlackError
+from bot.services.ports import Sender, SlackError
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +43,27 @@ def respond_with(respond: Respond, work: Callable[[], str]) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def on_failure_tell(respond: Respond, work: Callable[[], None]) -> None:
-    """Run a lazy listener's work; a failure is told to the person ephemerally, never swallowed."""
+def on_failure_tell(respond: Respond, work: Callable[[], None], dm: Callable[[str], None] | None = None) -> None:
+    """Run a lazy listener's work; a failure is told to the person, never swallowed: ephemerally where Slack gave
+    a response_url, else through `dm` (a click in App Home has nowhere else to answer)."""
     try:
         work()
     except Exception as error:  # every failure becomes a message; unexpected ones are logged
-        respond(text=friendly_message(error), response_type="ephemeral", replace_original=False)
+        text = friendly_message(error)
+        if respond.response_url is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif dm is not None:
+            dm(text)
+        else:
+            logger.warning("nowhere to tell someone: %s", text)
+
+
+def tell_in_dm(sender: Sender, user_id: str, text: str) -> None:
+    """Say something to a person in the app's DM; if even that fails, log it."""
+    try:
+        sender.post_message(user_id, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    except Exception as error:  # the last resort: nothing more can be done
+        logger.warning("could not tell %s in the DM: %s", user_id, friendly_message(error))
 
 
 def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import zlib
 
 from bot.services.home import home_state
 from bot.slack.blocks.home import home_view
@@ -11,12 +13,17 @@ from bot.slack.handling import friendly_message
 
 logger = logging.getLogger(__name__)
 
+# Two changes in quick succession publish from two threads: holding one lock per lead from reading to
+# publishing makes the later reader publish last, so an older view never overwrites a newer one (per process).
+_LOCKS = tuple(threading.Lock() for _ in range(64))
+
 
 def publish_home(deps: AppDeps, team_id: str, user_id: str) -> None:
     """Read the lead's state and publish their Home view."""
-    with deps.session_factory.begin() as session:
-        state = home_state(session, team_id, user_id, deps.clock())
-    deps.sender.publish_home(user_id, home_view(deps.templates, state))
+    with _LOCKS[zlib.crc32(f"{team_id}/{user_id}".encode()) % len(_LOCKS)]:
+        with deps.session_factory.begin() as session:
+            state = home_state(session, team_id, user_id, deps.clock())
+        deps.sender.publish_home(user_id, home_view(deps.templates, state))
 
 
 def refresh_home(deps: AppDeps, team_id: str, user_id: str) -> None:

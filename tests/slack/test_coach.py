@@ -248,3 +248,23 @@ def test_the_installer_named_at_start_up_may_choose_the_digest_channel(
         workspaces.installed(session, workspaces.Install(TEAM_ID, None, "UTC", None, installer="U0LEAD"), NOW)
     requests.command("/coach", "digest <#C0LEADS>")
     assert "now goes to <#C0LEADS>" in answer(slack, count=2)
+
+
+def test_start_succeeds_even_when_home_cannot_be_published(requests: SlackRequests, slack: SlackAPIServer) -> None:
+    slack.fail("views.publish", status=500, times=None)
+    requests.command("/coach", "start")
+    assert "You're in" in answer(slack)
+
+
+def test_the_export_file_is_dated_in_the_leads_timezone(
+    requests: SlackRequests, slack: SlackAPIServer, clock: Clock, session_factory: sessionmaker[Session]
+) -> None:
+    clock.now = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)  # already Thursday in Tokyo
+    slack.set_user("U0LEAD", tz="Asia/Tokyo")
+    requests.command("/coach", "start")
+    answer(slack)
+    requests.command("/impact", "Explained the rollout plan to support")
+    requests.command("/coach", "export")
+    assert answer(slack, count=2) == "Your brag document is in our DM."
+    [upload] = slack.uploaded_files()
+    assert upload.filename == "brag-document-2026-11-19.md"

@@ -268,3 +268,26 @@ def test_log_impact_starts_from_the_leads_sharing_default(
         [opened] = slack.wait_for("views.open")
         [sharing] = [b for b in opened.params["view"]["blocks"] if b.get("block_id") == "sharing"]
         assert ("initial_options" in sharing["element"]) is shares
+
+
+def test_a_home_button_that_fails_is_explained_in_the_dm_and_home_is_refreshed(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    clock.now = NOW
+    seed_week(session_factory, slack)
+    peer_id = enroll(session_factory, slack, "U0PEER", NOW)
+    with session_factory.begin() as session:
+        add_entry(session, peer_id, NOW, "The peer's own words", {"trust"})
+        peer_entry = session.scalars(select(ImpactEntry.id).where(ImpactEntry.lead_id == peer_id)).one()
+    slack.reset()
+
+    for action_id in (DELETE_ACTION, EDIT_ACTION, "entry_share"):
+        requests.home_button(action_id, value=str(peer_entry))
+
+    told = slack.wait_for("chat.postMessage", count=3)
+    assert {call.params["channel"] for call in told} == {"U0LEAD"}
+    assert all("isn't yours" in call.params["text"] for call in told)
+    slack.wait_for("views.publish", count=2)  # after Delete and Share; Edit only opens a modal
+    assert slack.calls("views.open") == []
+    with session_factory() as session:
+        assert session.scalars(select(ImpactEntry.text).where(ImpactEntry.id == peer_entry)).one()

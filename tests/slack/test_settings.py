@@ -4,7 +4,7 @@ values with field errors, and the next tick follows what was saved."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -158,3 +158,33 @@ def test_the_next_tick_follows_the_saved_settings(
     assert report.sent == 1
     run_tick(tick, datetime(2026, 11, 18, 16, 31, tzinfo=UTC))  # the old time: nothing more today
     assert len(slack.calls("chat.postMessage")) == 1
+
+
+def test_a_pause_that_has_ended_does_not_stop_the_next_save(
+    requests: SlackRequests, slack: SlackAPIServer, clock: Clock, session_factory: sessionmaker[Session]
+) -> None:
+    enroll(requests, slack, clock)
+    requests.command("/coach", "pause until 2026-11-20")
+    clock.now = NOW + timedelta(days=7)
+
+    view = open_settings(requests, slack)
+    assert "initial_date" not in json.dumps(view)
+    response = requests.view_submission(MODAL_CALLBACK, submission(view, prompt_time={"selected_time": "17:00"}))
+
+    assert json.loads(response.body)["response_action"] == "update"
+    assert lead(session_factory).prompt_time == time(17, 0)
+
+
+def test_values_left_as_shown_keep_following_their_defaults(
+    requests: SlackRequests, slack: SlackAPIServer, clock: Clock, session_factory: sessionmaker[Session]
+) -> None:
+    enroll(requests, slack, clock)
+    with session_factory.begin() as session:
+        session.scalars(select(Lead)).one().timezone = None  # a profile without a usable zone: the workspace's
+    view = open_settings(requests, slack)
+
+    requests.view_submission(MODAL_CALLBACK, submission(view, prompt_time={"selected_time": "17:00"}))
+
+    stored = lead(session_factory)
+    assert (stored.timezone, stored.summary_time) == (None, None)  # still the workspace's zone and the prompt time
+    assert stored.next_summary_at == datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # Friday at the new prompt time

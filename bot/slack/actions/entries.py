@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +27,8 @@ from bot.slack.blocks.entries import (
 )
 from bot.slack.blocks.prompt import ANSWER_ACTION
 from bot.slack.deps import AppDeps
-from bot.slack.handling import friendly_message, on_failure_tell
+from bot.slack.flows import new_entry_modal
+from bot.slack.handling import friendly_message, on_failure_tell, tell_in_dm
 from bot.slack.homes import refresh_home
 from bot.slack.logged import show_filed, show_removed
 from bot.slack.payloads import actor
@@ -38,6 +40,10 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
+    def tell(body: dict[str, Any], respond: Respond, work: Callable[[], None]) -> None:
+        """Run a button's work; a failure is told where the button was, or in the DM for one in App Home."""
+        on_failure_tell(respond, work, dm=lambda text: tell_in_dm(deps.sender, body["user"]["id"], text))
+
     def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         value = str(action.get("value") or "")
         prompt_text = str((body.get("message") or {}).get("text") or "") or None
@@ -46,7 +52,7 @@ def register(app: App, deps: AppDeps) -> None:
         def work() -> None:
             deps.sender.open_view(body["trigger_id"], new_entry_modal(deps, *actor(body), modal, prompt_text))
 
-        on_failure_tell(respond, work)
+        tell(body, respond, work)
 
     def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
@@ -55,7 +61,7 @@ def register(app: App, deps: AppDeps) -> None:
             modal = ModalContext(entry_id=draft.entry_id, response_url=_ephemeral_url(body))
             deps.sender.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
 
-        on_failure_tell(respond, work)
+        tell(body, respond, work)
 
     def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         def work() -> None:
@@ -63,7 +69,7 @@ def register(app: App, deps: AppDeps) -> None:
                 filed = entries.toggle_sharing(session, *actor(body), _entry_id(action), deps.clock())
             _show_in_place(deps, body, respond, filed)
 
-        on_failure_tell(respond, work)
+        tell(body, respond, work)
         refresh_home(deps, *actor(body))
 
     def delete(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -72,7 +78,7 @@ def register(app: App, deps: AppDeps) -> None:
                 removed = entries.remove(session, *actor(body), _entry_id(action))
             _show_in_place(deps, body, respond, removed)
 
-        on_failure_tell(respond, work)
+        tell(body, respond, work)
         refresh_home(deps, *actor(body))
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -125,15 +131,6 @@ def register(app: App, deps: AppDeps) -> None:
     app.action(SHARE_ACTION)(ack=ack_now, lazy=[share])
     app.action(DELETE_ACTION)(ack=ack_now, lazy=[delete])
     app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[confirm])
-
-
-def new_entry_modal(
-    deps: AppDeps, team_id: str, user_id: str, modal: ModalContext, prompt_text: str | None = None
-) -> dict[str, Any]:
-    """The modal for a new entry, its sharing choice starting at the lead's default."""
-    with deps.session_factory() as session:
-        shareable = entries.shares_by_default(session, team_id, user_id)
-    return entry_modal(modal, prompt_text=prompt_text, shareable=shareable)
 
 
 def _entry_id(action: dict[str, Any]) -> int:

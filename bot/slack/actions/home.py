@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.services import enrollment
-from bot.slack.actions.entries import new_entry_modal
-from bot.slack.actions.settings import settings_view
 from bot.slack.blocks.diagnostic import diagnostic_modal
 from bot.slack.blocks.entries import ModalContext
 from bot.slack.blocks.home import (
@@ -22,14 +19,11 @@ from bot.slack.blocks.home import (
     SETTINGS_ACTION,
     START_ACTION,
 )
-from bot.slack.blocks.kit import section
-from bot.slack.commands.reflect import reflect_now
 from bot.slack.deps import AppDeps
-from bot.slack.handling import friendly_message
+from bot.slack.flows import new_entry_modal, reflect_now, settings_view
+from bot.slack.handling import friendly_message, tell_in_dm
 from bot.slack.homes import refresh_home
 from bot.slack.payloads import actor
-
-logger = logging.getLogger(__name__)
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -46,7 +40,7 @@ def register(app: App, deps: AppDeps) -> None:
             try:
                 work(team_id, user_id, body)
             except Exception as error:  # every failure is told to the lead; unexpected ones are logged
-                _tell(deps, user_id, friendly_message(error))
+                tell_in_dm(deps.sender, user_id, friendly_message(error))
             refresh_home(deps, team_id, user_id)
 
         return run
@@ -76,7 +70,7 @@ def register(app: App, deps: AppDeps) -> None:
             try:
                 deps.sender.open_view(body["trigger_id"], build(team_id, user_id))
             except Exception as error:  # every failure is told to the lead; unexpected ones are logged
-                _tell(deps, user_id, friendly_message(error))
+                tell_in_dm(deps.sender, user_id, friendly_message(error))
 
         return run
 
@@ -89,11 +83,3 @@ def register(app: App, deps: AppDeps) -> None:
     )
     app.action(CODING_ACTION)(ack=ack_now, lazy=[open_modal(lambda *_: diagnostic_modal(""))])
     app.action(SETTINGS_ACTION)(ack=ack_now, lazy=[open_modal(lambda team, user: settings_view(deps, team, user))])
-
-
-def _tell(deps: AppDeps, user_id: str, text: str) -> None:
-    """Say something to the lead in our DM; if even that fails, log it."""
-    try:
-        deps.sender.post_message(user_id, text, [section(text)])
-    except Exception as error:  # nothing more can be done from a Home click
-        logger.warning("could not tell %s about a failed Home action: %s", user_id, friendly_message(error))

@@ -10,6 +10,7 @@ from bot.services import prompts
 from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
 from bot.slack.deps import AppDeps
 from bot.slack.homes import refresh_home
+from bot.slack.payloads import actor
 
 RESPONSE_BY_ACTION = {SKIP_ACTION: "skip", REJECT_ACTION: "reject"}
 
@@ -22,8 +23,7 @@ def register(app: App, deps: AppDeps) -> None:
         with deps.session_factory.begin() as session:
             prompts.respond_to_prompt(
                 session,
-                body["user"]["team_id"],
-                body["user"]["id"],
+                *actor(body),
                 delivery_id,
                 RESPONSE_BY_ACTION[action["action_id"]],
             )
@@ -35,7 +35,7 @@ def register(app: App, deps: AppDeps) -> None:
         status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
         text, blocks = responded_message(prompt_text, status)
         deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
-        refresh_home(deps, body["user"]["team_id"], body["user"]["id"])
+        refresh_home(deps, *actor(body))
 
     for action_id in RESPONSE_BY_ACTION:
         app.action(action_id)(ack=record, lazy=[update_in_place])

@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.services import settings
 from bot.services.home import format_local
+from bot.services.schedules import lead_timezone
 from bot.slack.blocks.settings import (
     MODAL_CALLBACK,
     TIMEZONE_ACTION,
     read_settings,
     saved_view,
-    settings_modal,
     timezone_options,
 )
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message
 from bot.slack.homes import refresh_home
 from bot.slack.payloads import actor
+from bot.store.leads import workspace_of
 
 FIRST_FIELD = "prompt_time"  # where an error that belongs to no one field is shown
-
-
-def settings_view(deps: AppDeps, team_id: str, user_id: str) -> dict[str, Any]:
-    """The settings modal, filled in with the lead's current settings."""
-    with deps.session_factory() as session:
-        return settings_modal(settings.current(session, team_id, user_id))
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -36,7 +31,7 @@ def register(app: App, deps: AppDeps) -> None:
     def timezones(ack: Ack, payload: dict[str, Any]) -> None:
         ack(options=timezone_options(str(payload.get("value") or "")))
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         chosen = read_settings((view.get("state") or {}).get("values") or {})
         if isinstance(chosen, dict):
             ack(response_action="errors", errors=chosen)
@@ -45,19 +40,21 @@ def register(app: App, deps: AppDeps) -> None:
         try:
             with deps.session_factory.begin() as session:
                 lead = settings.save(session, team_id, user_id, chosen, deps.clock())
-                when = format_local(lead.next_prompt_at, chosen.timezone) if lead.next_prompt_at else None
-                scorecard = format_local(lead.next_summary_at, chosen.timezone) if lead.next_summary_at else None
-                timezone = lead.timezone or chosen.timezone
+                timezone = lead_timezone(lead, workspace_of(session, lead))
+                when = format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else None
+                scorecard = format_local(lead.next_summary_at, timezone) if lead.next_summary_at else None
         except settings.InvalidSettings as invalid:
             ack(response_action="errors", errors=invalid.errors)
             return
         except Exception as error:  # the modal stays open with the reason, and nothing was saved
             ack(response_action="errors", errors={FIRST_FIELD: friendly_message(error)})
             return
+        context["saved"] = True
         ack(response_action="update", view=saved_view(when, scorecard, timezone))
 
-    def republish(body: dict[str, Any]) -> None:
-        refresh_home(deps, *actor(body))
+    def republish(body: dict[str, Any], context: BoltContext) -> None:
+        if context.get("saved"):
+            refresh_home(deps, *actor(body))
 
     app.options(TIMEZONE_ACTION)(timezones)
     app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[republish])

@@ -20,16 +20,14 @@ CODING_ACTION = "home_why_coding"
 SETTINGS_ACTION = "home_settings"
 PAUSE_ACTION = "home_pause_until"
 RESUME_ACTION = "home_resume"
-HOME_BLOCKS_MAX = 100  # Slack's limit for a Home tab
 ENTRY_PREVIEW_MAX = 300
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def home_view(env: Environment, state: HomeState) -> dict[str, Any]:
     """The Home tab for a lead, enrolled or not."""
+    # A fixed shape: the one list, recent entries, is cut at five with a count, so Home stays far below 100 blocks.
     blocks = _dashboard(env, state) if state.enrolled else _welcome(env, state)
-    if len(blocks) > HOME_BLOCKS_MAX:  # cannot happen with five entries; kept so a new list can't break Home
-        blocks = [*blocks[: HOME_BLOCKS_MAX - 1], blocks[-1]]
     return {"type": "home", "blocks": blocks}
 
 

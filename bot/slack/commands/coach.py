@@ -9,14 +9,14 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
 from bot.coaching.mentions import CHANNEL
+from bot.coaching.schedule import local_date_of
 from bot.services import deliveries, enrollment, export, summaries, workspaces
 from bot.services.errors import UserFacingError
 from bot.services.home import format_local
-from bot.slack.actions.forget import forget_view
-from bot.slack.actions.settings import settings_view
 from bot.slack.deps import AppDeps
+from bot.slack.flows import forget_view, settings_view
 from bot.slack.handling import on_failure_tell, respond_with
-from bot.slack.homes import publish_home, refresh_home
+from bot.slack.homes import refresh_home
 from bot.slack.text import render
 
 
@@ -57,7 +57,6 @@ def register(app: App, deps: AppDeps) -> None:
             with deps.session_factory.begin() as session:
                 result = enrollment.start(session, deps.sender, team_id, user_id, deps.settings.timezone, deps.clock())
                 next_prompt = result.lead.next_prompt_at
-            publish_home(deps, team_id, user_id)
             return render(
                 deps.templates,
                 "enrolled.md.j2",
@@ -68,6 +67,7 @@ def register(app: App, deps: AppDeps) -> None:
             )
 
         respond_with(respond, work)
+        refresh_home(deps, team_id, user_id)
 
     def help_text(ack: Ack) -> None:
         ack(text=render(deps.templates, "help.md.j2"))
@@ -138,12 +138,14 @@ def register(app: App, deps: AppDeps) -> None:
         def work() -> str:
             now = deps.clock()
             with deps.session_factory() as session:
-                document = export.brag_markdown(export.lead_record(session, team_id, user_id), now)
+                record = export.lead_record(session, team_id, user_id)
+                document = export.brag_markdown(record, now)
+                today = local_date_of(now, export.record_timezone(record))
             deps.sender.upload_file(
                 deps.sender.open_dm(user_id),
-                f"brag-document-{now:%Y-%m-%d}.md",
+                f"brag-document-{today:%Y-%m-%d}.md",
                 document.encode(),
-                f"Brag document, {now:%-d %B %Y}",
+                f"Brag document, {today:%-d %B %Y}",
                 "Everything you logged, by quarter and kind of work: ready for a review packet.",
             )
             return "Your brag document is in our DM."

@@ -8,9 +8,9 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 
 from bot.services import entries
-from bot.slack.actions.entries import new_entry_modal
 from bot.slack.blocks.entries import ModalContext, logged_message
 from bot.slack.deps import AppDeps
+from bot.slack.flows import new_entry_modal
 from bot.slack.handling import on_failure_tell
 from bot.slack.homes import refresh_home
 
