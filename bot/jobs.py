@@ -18,9 +18,9 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary
-from bot.services import deliveries, prompts, summaries
+from bot.services import deliveries, prompts, summaries, workspaces
 from bot.services.pacing import Pacer
-from bot.services.ports import Posted, RateLimited, Sender, SlackError, Transient, Unreachable
+from bot.services.ports import Posted, RateLimited, Sender, SlackError, Transient, Unreachable, WorkspaceGone
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.store.events import prune_processed_events
@@ -72,6 +72,7 @@ class Outcome:
     posted: Posted | None = None
     error: str | None = None
     unreachable: bool = False
+    workspace_gone: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ def post_one(tick: Tick, item: Outgoing) -> Outcome:
             tick.sleep(BACKOFF_SECONDS * 2 ** (transient_tries - 1))
         except Unreachable as gone:
             return Outcome(item, error=gone.code, unreachable=True)
+        except WorkspaceGone as revoked:
+            return Outcome(item, error=revoked.code, workspace_gone=True)
         except SlackError as refused:
             return Outcome(item, error=refused.code)
 
@@ -206,7 +209,11 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
                 continue
             lead_id = _lead_of(item)
             deliveries.record_failed(session, item.delivery_id, lead_id, outcome.error, unreachable=outcome.unreachable)
-            if outcome.unreachable and lead_id is not None:
+            if outcome.workspace_gone:  # as if Slack had told us it was uninstalled: nothing more goes there
+                report.failed += 1
+                workspaces.deactivate(session, item.team_id)
+                logger.warning("workspace %s refused our token (%s): every send stopped", item.team_id, outcome.error)
+            elif outcome.unreachable and lead_id is not None:
                 report.unreachable += 1
                 logger.warning("lead %d unreachable (%s): prompts stopped", lead_id, outcome.error)
             else:

@@ -159,7 +159,7 @@ def test_an_unreachable_lead_stops_being_prompted_and_others_are_not_held_up(
 ) -> None:
     now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)
     due_now(session_factory, slack, 5, now)
-    slack.fail("chat.postMessage", error="account_inactive", when={"channel": "ULEAD002"}, times=None)
+    slack.fail("chat.postMessage", error="user_not_found", when={"channel": "ULEAD002"}, times=None)
     tick = make_tick(session_factory, slack, library)
     report = run_tick(tick, now)
     assert (report.sent, report.unreachable) == (4, 1)

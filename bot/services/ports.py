@@ -53,6 +53,10 @@ class Unreachable(SlackError):
     """The person or channel cannot be reached (deactivated, gone, not allowed): do not retry."""
 
 
+class WorkspaceGone(SlackError):
+    """Slack no longer accepts our token for the workspace (uninstalled, revoked): stop sending there."""
+
+
 class RateLimited(SlackError):
     """Slack said 429; try again after `retry_after` seconds."""
 

@@ -13,7 +13,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.coaching.mentions import mentioned_users
-from bot.services.ports import ChannelAccess, Posted, RateLimited, SlackError, SlackProfile, Transient, Unreachable
+from bot.services.ports import (
+    ChannelAccess,
+    Posted,
+    RateLimited,
+    SlackError,
+    SlackProfile,
+    Transient,
+    Unreachable,
+    WorkspaceGone,
+)
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.slack.blocks.prompt import METADATA_EVENT, delivery_metadata, prompt_message
@@ -23,9 +32,9 @@ from bot.slack.text import make_environment, render
 
 logger = logging.getLogger(__name__)
 
+TOKEN_GONE = frozenset({"token_revoked", "invalid_auth", "not_authed", "account_inactive", "team_disabled"})
 UNREACHABLE = frozenset(
     {
-        "account_inactive",
         "user_not_found",
         "users_not_found",
         "channel_not_found",
@@ -65,6 +74,8 @@ def translate(error: SlackApiError) -> SlackError:
     code = str(response.get("error", "unknown_error"))
     if code == "ratelimited":
         return RateLimited(1.0)
+    if code in TOKEN_GONE:
+        return WorkspaceGone(code)
     if code in UNREACHABLE:
         return Unreachable(code)
     return SlackError(code)

@@ -268,3 +268,27 @@ def test_the_export_file_is_dated_in_the_leads_timezone(
     assert answer(slack, count=2) == "Your brag document is in our DM."
     [upload] = slack.uploaded_files()
     assert upload.filename == "brag-document-2026-11-19.md"
+
+
+def test_a_token_slack_refuses_during_a_tick_stops_the_workspace_like_an_uninstall(
+    requests: SlackRequests,
+    slack: SlackAPIServer,
+    clock: Clock,
+    session_factory: sessionmaker[Session],
+    library: PromptLibrary,
+) -> None:
+    set_up_a_busy_friday(requests, slack, clock, session_factory)
+    tick = make_tick(session_factory, slack, library)
+    slack.reset()
+    slack.fail("chat.postMessage", error="token_revoked", times=None)
+
+    report = run_tick(tick, FRIDAY)
+
+    assert (report.sent, report.summaries, report.digests) == (0, 0, 0)
+    with session_factory() as session:
+        assert session.get_one(Workspace, TEAM_ID).active is False
+        assert session.scalars(select(Lead.active)).all() == [True, True]  # the people are fine; the token is not
+    slack.clear_faults()
+    slack.reset()
+    run_tick(tick, FRIDAY + timedelta(days=3))
+    assert slack.calls("chat.postMessage") == []
