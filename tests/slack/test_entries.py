@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services.entries import PENDING_ACK
 from bot.slack.blocks.entries import (
     CATEGORIES_ACTION,
     CATEGORIES_BLOCK,
@@ -201,7 +202,7 @@ def test_several_messages_for_the_same_prompt_append_to_one_answer(
     enroll(requests, session_factory)
     prompt = send_prompt(requests, session_factory)
     dm(requests, "Stayed out of the schema debate and let the team decide.")
-    wait_until(lambda: stored(session_factory)[0].ack_ts)
+    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
     dm(requests, "Also unblocked Tom by getting him prod read access.")
 
     [entry] = stored(session_factory)
@@ -299,7 +300,7 @@ def test_an_edit_updates_the_text_and_refiles_it(
 ) -> None:
     enroll(requests, session_factory)
     ts = dm(requests, "Fixed the flaky login bug myself")
-    wait_until(lambda: stored(session_factory)[0].ack_ts)
+    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
     changed = {
         "subtype": "message_changed",
         "message": {"type": "message", "user": LEAD, "text": "Interviewed two backend candidates", "ts": ts},
@@ -320,7 +321,7 @@ def test_a_deleted_message_leaves_its_entry_and_an_empty_entry_goes(
     enroll(requests, session_factory)
     send_prompt(requests, session_factory)
     first = dm(requests, "Wrote the ADR for the queue choice")
-    wait_until(lambda: stored(session_factory)[0].ack_ts)
+    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
     second = dm(requests, "and mediated between Sam and Ana on the API naming")
     dm(requests, "", subtype="message_deleted", deleted_ts=second, hidden=True)
     [entry] = stored(session_factory)
@@ -504,7 +505,7 @@ def test_deleting_a_message_that_has_a_thread_removes_its_entry(
 ) -> None:
     enroll(requests, session_factory)
     ts = dm(requests, "Coached Ana through her first incident review")
-    wait_until(lambda: stored(session_factory)[0].ack_ts)
+    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
     tombstone = {  # Slack keeps a deleted message that has a thread as a tombstone, announced as a change
         "type": "message",
         "subtype": "message_changed",
