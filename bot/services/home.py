@@ -15,11 +15,10 @@ from bot.services.diagnostics import recent_trend
 from bot.services.schedules import lead_timezone
 from bot.store import entries as entry_store
 from bot.store import summaries as summary_store
-from bot.store.deliveries import entry_counts
+from bot.store.deliveries import DELIVERED, entry_counts
 from bot.store.leads import get_lead, workspace_of
 
 RECENT = 5
-DELIVERED = ("sent", "answered", "skipped", "rejected")  # prompt statuses that reached the lead
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bot.coaching.scorecard import CodingRun, Digest, Moment, Scorecard, SharedM
 from bot.coaching.scorecard import build_scorecard as count_week
 from bot.services.schedules import lead_timezone
 from bot.store import summaries as store
-from bot.store.deliveries import entry_counts
+from bot.store.deliveries import DELIVERED, entry_counts
 from bot.store.leads import workspace_of
 from bot.store.models import Lead, Workspace
 
@@ -128,7 +128,7 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
             last_week_total=last_totals.get(lead_id, 0),
             earlier_fortnight=earlier.get(lead_id, Counter()),
             entry_weeks=weeks.get(lead_id, set()),
-            prompts_sent=sum(statuses[s] for s in ("sent", "answered", "skipped", "rejected")),
+            prompts_sent=sum(statuses[s] for s in DELIVERED),
             prompts_answered=statuses["answered"],
             prompts_skipped=statuses["skipped"],
             coding=[CodingRun(*row) for created, row in lead_runs if created >= start],

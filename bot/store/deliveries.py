@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Workspace
 
 PROMPT_KINDS = ("prompt", "reflect")
+DELIVERED = ("sent", "answered", "skipped", "rejected")  # prompt statuses once it reached the lead
 
 
 def due_leads(session: Session, now: datetime, limit: int) -> list[tuple[Lead, str]]:
