@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,11 +68,19 @@ def seed_week(session_factory: sessionmaker[Session], slack: SlackAPIServer) -> 
     return lead_id, ids
 
 
-def test_home_for_an_enrolled_lead_holds_this_weeks_figures(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
-) -> None:
+@pytest.fixture
+def week(session_factory: sessionmaker[Session], slack: SlackAPIServer, clock: Clock) -> tuple[int, list[int]]:
+    """The clock at NOW and the hand-computed week seeded; Slack's record of calls starts empty."""
     clock.now = NOW
-    _, ids = seed_week(session_factory, slack)
+    seeded = seed_week(session_factory, slack)
+    slack.reset()
+    return seeded
+
+
+def test_home_for_an_enrolled_lead_holds_this_weeks_figures(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
+) -> None:
+    _, ids = week
 
     view = open_home(requests, slack)
 
@@ -105,10 +114,8 @@ def test_home_for_a_new_lead_offers_start_and_the_privacy_promise(
 
 
 def test_a_stopped_lead_sees_start_and_that_their_log_is_kept(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
     requests.command("/coach", "stop")
     slack.wait_for("views.publish")  # Home follows the change; then the lead opens it
     view = open_home(requests, slack)
@@ -122,11 +129,8 @@ def last_home(slack: SlackAPIServer, count: int) -> str:
 
 
 def test_home_is_published_again_after_every_change_the_lead_makes(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
-    slack.reset()
 
     requests.command("/impact", "Talked Priya through the incident review")
     assert "Talked Priya through the incident review" in last_home(slack, 1)
@@ -153,11 +157,9 @@ def test_home_is_published_again_after_every_change_the_lead_makes(
 
 
 def test_edit_from_home_opens_the_correction_modal_and_saving_it_refreshes_home(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    _, ids = seed_week(session_factory, slack)
-    slack.reset()
+    _, ids = week
 
     requests.home_button(EDIT_ACTION, value=str(ids[0]))
 
@@ -170,11 +172,8 @@ def test_edit_from_home_opens_the_correction_modal_and_saving_it_refreshes_home(
 
 
 def test_the_home_buttons_open_their_modals(
-    requests: SlackRequests, slack: SlackAPIServer, clock: Clock, session_factory: sessionmaker[Session]
+    requests: SlackRequests, slack: SlackAPIServer, week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
-    slack.reset()
     for action_id, callback in (
         (LOG_ACTION, "entry_modal"),
         (CODING_ACTION, "diagnostic_modal"),
@@ -187,11 +186,8 @@ def test_the_home_buttons_open_their_modals(
 
 
 def test_reflect_now_from_home_sends_a_prompt_and_counts_it(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
-    slack.reset()
 
     requests.home_button(REFLECT_ACTION)
 
@@ -201,11 +197,8 @@ def test_reflect_now_from_home_sends_a_prompt_and_counts_it(
 
 
 def test_pause_and_resume_from_home(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
-    slack.reset()
 
     requests.home_date(PAUSE_ACTION, "2026-12-24")
 
@@ -223,11 +216,8 @@ def test_pause_and_resume_from_home(
 
 
 def test_a_pause_date_in_the_past_is_explained_in_the_dm_and_changes_nothing(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
-    slack.reset()
 
     requests.home_date(PAUSE_ACTION, "2026-11-01")
 
@@ -240,10 +230,8 @@ def test_a_pause_date_in_the_past_is_explained_in_the_dm_and_changes_nothing(
 
 
 def test_a_home_view_that_slack_refuses_does_not_undo_the_change(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
     slack.fail("views.publish", status=500, times=None)
 
     response = requests.command("/impact", "Reviewed the on-call handbook with the new hire")
@@ -256,10 +244,9 @@ def test_a_home_view_that_slack_refuses_does_not_undo_the_change(
 
 
 def test_log_impact_starts_from_the_leads_sharing_default(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    lead_id, _ = seed_week(session_factory, slack)
+    lead_id, _ = week
     for shares in (False, True):
         with session_factory.begin() as session:
             session.get_one(Lead, lead_id).share_by_default = shares
@@ -271,10 +258,8 @@ def test_log_impact_starts_from_the_leads_sharing_default(
 
 
 def test_a_home_button_that_fails_is_explained_in_the_dm_and_home_is_refreshed(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-    clock.now = NOW
-    seed_week(session_factory, slack)
     peer_id = enroll(session_factory, slack, "U0PEER", NOW)
     with session_factory.begin() as session:
         add_entry(session, peer_id, NOW, "The peer's own words", {"trust"})
