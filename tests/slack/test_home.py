@@ -156,6 +156,18 @@ def test_home_is_published_again_after_every_change_the_lead_makes(
     assert "may appear in the digest" in last_home(slack, 4)
 
 
+def test_a_burst_of_changes_publishes_home_a_few_times_and_last_with_all_of_them(
+    requests: SlackRequests, slack: SlackAPIServer, week: tuple[int, list[int]]
+) -> None:
+    slack.delay("views.publish", 0.5)  # the first refresh is still publishing while the rest arrive
+    for n in range(10):
+        requests.command("/impact", f"Burst entry {n}")
+    published = wait_until(lambda: [c for c in slack.calls("views.publish") if "Burst entry 9" in texts(c.params)])
+    assert "The latest 5 of 16 entries" in texts(published[-1].params["view"])
+    # The first, and one that waited for it and read all ten; the rest saw a refresh already waiting.
+    assert len(slack.calls("views.publish")) <= 3
+
+
 def test_edit_from_home_opens_the_correction_modal_and_saving_it_refreshes_home(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
