@@ -3,7 +3,8 @@
 A tick claims due prompts, weekly scorecards and digests in the database (one transaction per batch), posts
 them from a small thread pool at the workspace's pace, and records the results in batches. A claim is only ever
 posted by the worker that inserted it, or, after its lease runs out, by one that first looks for it in the
-channel: so each is sent once whatever restarts, retries or concurrent workers do."""
+channel; a post whose answer was lost is looked for before it is retried: so each is sent once whatever
+restarts, retries or concurrent workers do."""
 
 from __future__ import annotations
 
@@ -143,13 +144,14 @@ def send(tick: Tick, outgoing: Sequence[Outgoing], now: datetime, report: TickRe
 def post_one(tick: Tick, item: Outgoing) -> Outcome:
     """Post one delivery, riding out 429s and passing faults; never raises."""
     transient_tries = rate_limited_tries = 0
+    look_first = item.attempts > 1  # an earlier attempt may have reached Slack before its worker died
     while True:
         try:
-            if item.attempts > 1:
-                # An earlier attempt may have reached Slack before its worker died: look before posting again.
+            if look_first:
                 found = tick.sender.find_delivery(_channel_of(tick, item), item.delivery_id)
                 if found is not None:
                     return Outcome(item, posted=found)
+                look_first = False
             tick.pacer.wait(item.team_id)
             return Outcome(item, posted=_post(tick, item))
         except RateLimited as limited:
@@ -158,6 +160,8 @@ def post_one(tick: Tick, item: Outgoing) -> Outcome:
             if rate_limited_tries >= RATE_LIMIT_TRIES:
                 return Outcome(item)
         except Transient:
+            # A timeout or a 5xx may come after Slack posted it: look before posting again.
+            look_first = True
             transient_tries += 1
             if transient_tries >= TRANSIENT_TRIES:
                 return Outcome(item)  # stays claimed; a later tick retries once the lease runs out
