@@ -27,5 +27,7 @@ def make_scheduler(tick: Callable[[datetime], object], *, blocking: bool) -> Bas
     def run() -> None:
         tick(datetime.now(UTC))
 
-    scheduler.add_job(run, CronTrigger(second=0, timezone=UTC), id="tick", name="tick")
+    # The first tick runs at start-up: a restarted worker catches up at once rather than at the next minute.
+    first = datetime.now(UTC)
+    scheduler.add_job(run, CronTrigger(second=0, timezone=UTC), id="tick", name="tick", next_run_time=first)
     return scheduler
