@@ -243,6 +243,11 @@ def claim_ack(session: Session, entry_id: int) -> bool:
     return store.set_ack_if_none(session, entry_id, PENDING_ACK)
 
 
+def release_ack(session: Session, entry_id: int) -> None:
+    """Give up the reservation after a failed post, so the entry's next message tries again."""
+    store.clear_ack_if(session, entry_id, PENDING_ACK)
+
+
 def record_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
     """Where the acknowledgement we reserved was posted."""
     store.set_ack(session, entry_id, channel, ts)

@@ -25,7 +25,12 @@ def show_filed(deps: AppDeps, filed: Filed, channel: str) -> None:
         if shown.ack_channel and shown.ack_ts:
             deps.sender.update_message(shown.ack_channel, shown.ack_ts, text, blocks)
         return
-    posted = deps.sender.post_message(channel, text, blocks, thread_ts=shown.thread_ts)
+    try:
+        posted = deps.sender.post_message(channel, text, blocks, thread_ts=shown.thread_ts)
+    except Exception:
+        with deps.session_factory.begin() as session:
+            entries.release_ack(session, filed.entry_id)
+        raise
     with deps.session_factory.begin() as session:
         entries.record_ack(session, filed.entry_id, posted.channel, posted.ts)
         latest = entries.current(session, filed.entry_id)

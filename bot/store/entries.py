@@ -83,6 +83,11 @@ def set_ack_if_none(session: Session, entry_id: int, ts: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def clear_ack_if(session: Session, entry_id: int, ts: str) -> None:
+    """Forget the entry's acknowledgement ts if it is still `ts`."""
+    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts == ts).values(ack_ts=None))
+
+
 def set_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
     """Where the entry's acknowledgement is."""
     session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
