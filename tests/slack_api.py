@@ -111,6 +111,7 @@ class _Delay:
     seconds: float
     remaining: int | None
     when: dict[str, str]
+    after_handling: bool = False  # the call takes effect, then the answer is late (a read timeout's worst case)
 
 
 @dataclass
@@ -582,10 +583,19 @@ class SlackAPIServer:
         with self._lock:
             self._faults.setdefault(method, []).append(fault)
 
-    def delay(self, method: str, seconds: float, times: int | None = 1, when: Mapping[str, Any] | None = None) -> None:
-        """Answer the next `times` calls of method (matching `when`) only after `seconds`."""
+    def delay(
+        self,
+        method: str,
+        seconds: float,
+        times: int | None = 1,
+        when: Mapping[str, Any] | None = None,
+        *,
+        after_handling: bool = False,
+    ) -> None:
+        """Answer the next `times` calls of method (matching `when`) only after `seconds`; with `after_handling`,
+        the call takes effect at once and only its answer is late."""
         with self._lock:
-            self._delays.setdefault(method, []).append(_Delay(seconds, times, _when(when)))
+            self._delays.setdefault(method, []).append(_Delay(seconds, times, _when(when), after_handling))
 
     def fail_randomly(
         self, fraction: float, seed: int = 0, methods: Iterable[str] | None = None, status: int = 500
@@ -734,8 +744,13 @@ class SlackAPIServer:
         return self._pipeline(method, params, lambda: self._run(handler, params))
 
     def _pipeline(self, method: str, params: Params, answer: Callable[[], _Reply]) -> _Reply:
-        note = self._apply_delay(method, params)
+        rule = self._take_delay(method, params)
+        if rule is not None and not rule.after_handling:
+            self._stopping.wait(rule.seconds)
         reply = self._pick_fault(method, params) or self._validate(method, params) or answer()
+        if rule is not None and rule.after_handling:
+            self._stopping.wait(rule.seconds)
+        note = f"delay:{rule.seconds}" if rule is not None else None
         return replace(reply, fault=",".join(filter(None, [note, reply.fault])) or None)
 
     def _authorized(self, params: Params, headers: dict[str, str]) -> bool:
@@ -743,15 +758,13 @@ class SlackAPIServer:
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
         return token == self.token
 
-    def _apply_delay(self, method: str, params: Params) -> str | None:
+    def _take_delay(self, method: str, params: Params) -> _Delay | None:
         with self._lock:
             rules = self._delays.get(method, [])
             rule = next((r for r in rules if _matches(r.when, params)), None)
-            if rule is None:
-                return None
-            _consume(rules, rule)
-        self._stopping.wait(rule.seconds)
-        return f"delay:{rule.seconds}"
+            if rule is not None:
+                _consume(rules, rule)
+            return rule
 
     def _pick_fault(self, method: str, params: Params) -> _Reply | None:
         with self._lock:

@@ -441,6 +441,15 @@ def test_delay_longer_than_client_timeout(server: SlackAPIServer) -> None:
         impatient.auth_test()
 
 
+def test_a_late_answer_after_handling_leaves_the_message_posted(server: SlackAPIServer) -> None:
+    impatient = WebClient(token=TOKEN, base_url=server.base_url, timeout=1)
+    server.delay("chat.postMessage", 2, after_handling=True)
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C0LATE", text="posted, though nobody heard back")
+    history = WebClient(token=TOKEN, base_url=server.base_url).conversations_history(channel="C0LATE")
+    assert [m["text"] for m in history["messages"]] == ["posted, though nobody heard back"]
+
+
 def random_failures(seed: int) -> list[int]:
     """Statuses of 60 posts against a server failing 30% of calls at random."""
     with SlackAPIServer() as srv:
