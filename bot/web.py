@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000  # Slack's largest payloads (a 40,000-character message event) are far smaller
 
@@ -26,6 +29,12 @@ def make_wsgi_app(app: App, database_answers: Callable[[], bool]) -> WSGIApplica
             body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return slack(environ, start_response)
+        try:
+            return slack(environ, start_response)
+        except Exception as error:  # Bolt couldn't read the body: not UTF-8, malformed JSON, a field of the wrong type
+            logger.warning("unreadable request: %s", type(error).__name__)
+            body = b"Bad Request"
+            start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
 
     return application
