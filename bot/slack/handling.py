@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.context.respond import Respond
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from bot.services.errors import UserFacingError
 from bot.services.ports import Sender, SlackError
@@ -18,12 +18,16 @@ logger = logging.getLogger(__name__)
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side and nothing was changed. Please try again."
 DATABASE_DOWN = "I can't reach my database right now, so nothing was saved. Please try again in a minute."
 SLACK_DOWN = "Slack didn't answer me just now. Please try again in a minute."
+CANNOT_STORE = "I couldn't store that (a hidden character or an overlong id in it), so nothing was saved."
 
 
 def friendly_message(error: Exception) -> str:
     """The message a person sees for this error; unexpected ones are logged with their traceback."""
     if isinstance(error, UserFacingError):
         return str(error)
+    if isinstance(error, DataError):  # the database refused these values (PostgreSQL: a NUL, an overlong id)
+        logger.warning("database refused the data: %s", type(error.orig).__name__)
+        return CANNOT_STORE
     if isinstance(error, SQLAlchemyError):
         logger.error("database error: %s", type(error).__name__)
         return DATABASE_DOWN
@@ -71,8 +75,10 @@ def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     message = friendly_message(error)
     if body.get("type") == "event_callback":
         # 503 makes Slack retry the event (our event-id record keeps the retry from counting twice); only a
-        # database failure is worth a retry: a malformed event would fail the same way every time.
-        return BoltResponse(status=503 if isinstance(error, SQLAlchemyError) else 200, body="")
+        # database failure is worth a retry: a malformed event, or data the database refuses, fails the same way
+        # every time.
+        outage = isinstance(error, SQLAlchemyError) and not isinstance(error, DataError)
+        return BoltResponse(status=503 if outage else 200, body="")
     if "command" in body:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
     return BoltResponse(status=200, body="")
