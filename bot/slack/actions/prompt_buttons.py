@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.services import prompts
 from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
@@ -18,7 +18,7 @@ RESPONSE_BY_ACTION = {SKIP_ACTION: "skip", REJECT_ACTION: "reject"}
 def register(app: App, deps: AppDeps) -> None:
     """Register the prompt's response buttons."""
 
-    def record(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def record(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         delivery_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
         with deps.session_factory.begin() as session:
             prompts.respond_to_prompt(
@@ -27,9 +27,12 @@ def register(app: App, deps: AppDeps) -> None:
                 delivery_id,
                 RESPONSE_BY_ACTION[action["action_id"]],
             )
+        context["recorded"] = True
         ack()
 
-    def update_in_place(body: dict[str, Any], action: dict[str, Any]) -> None:
+    def update_in_place(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        if not context.get("recorded"):  # refused (not their prompt): the message they clicked stays as it was
+            return
         container = body.get("container") or {}
         prompt_text = (body.get("message") or {}).get("text", "")
         status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
