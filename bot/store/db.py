@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -13,11 +12,17 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL pre-pings."""
+    """Create an engine: SQLite gets WAL, foreign keys, a busy timeout and one connection; PostgreSQL pre-pings."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        # SQLite has one writer at a time. With one pooled connection, this process's transactions queue for it
+        # and are woken at once, rather than each sleeping and retrying in SQLite's busy handler (which backs off
+        # up to 100 ms a try, and made acks slow under load). Other processes still meet the busy timeout.
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        engine = create_engine(
+            url, connect_args={"timeout": timeout}, pool_size=1, max_overflow=0, pool_timeout=timeout, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
-        _take_turns(engine)
+        event.listen(engine, "begin", _begin_as_the_writer)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -29,33 +34,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    dbapi_connection.isolation_level = None  # transactions begin in _take_turns, not in the driver
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN comes only before a write: see below
 
 
-def _take_turns(engine: Engine) -> None:
-    """SQLite has one writer at a time: this process's transactions queue for it on a lock, woken at once, rather
-    than each sleeping and retrying in SQLite's busy handler (which backs off up to 100 ms a try, and is what
-    made acks slow under load). Other processes still meet the busy timeout."""
-    turn = threading.RLock()  # re-entrant: a thread may open a second session while its first is open
-
-    def begin(connection: Connection) -> None:
-        turn.acquire()
-        try:  # on the driver's connection, as the driver's own BEGIN was: not a statement of ours
-            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute("BEGIN IMMEDIATE")
-            cursor.close()
-        except BaseException:
-            turn.release()
-            raise
-        connection.info["turn"] = True
-
-    def end(connection: Connection) -> None:
-        if connection.info.pop("turn", False):
-            turn.release()
-
-    event.listen(engine, "begin", begin)
-    event.listen(engine, "commit", end)
-    event.listen(engine, "rollback", end)
+def _begin_as_the_writer(connection: Connection) -> None:
+    # pysqlite begins a transaction only at the first write, so a read-then-write ran its read outside any
+    # transaction and lost concurrent updates. Every transaction starts as the writer instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -40,6 +40,7 @@ def test_concurrent_read_then_write_transactions_all_succeed_and_none_is_lost(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "deadlocked"
     assert failures == []
     with session_factory() as session:
         assert session.get(Workspace, "T0COUNT").name == str(THREADS * INCREMENTS)  # type: ignore[union-attr]
