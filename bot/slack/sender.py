@@ -51,7 +51,9 @@ T = TypeVar("T")
 
 def make_client(token: str | None, api_url: str, timeout: int = 10) -> WebClient:
     """A WebClient for the given API base URL (Slack's own, or a test server)."""
-    return WebClient(token=token, base_url=api_url, timeout=timeout)
+    # No automatic re-send after a dropped connection: Slack may have posted already, and only the tick knows
+    # to look for the message before posting it again.
+    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
 
 
 def call_slack(call: Callable[[], T]) -> T:
