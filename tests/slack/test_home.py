@@ -159,7 +159,7 @@ def test_home_is_published_again_after_every_change_the_lead_makes(
 def test_a_burst_of_changes_publishes_home_a_few_times_and_last_with_all_of_them(
     requests: SlackRequests, slack: SlackAPIServer, week: tuple[int, list[int]]
 ) -> None:
-    slack.delay("views.publish", 0.5)  # the first refresh is still publishing while the rest arrive
+    slack.delay("views.publish", 2)  # the first refresh is still publishing while the rest arrive
     for n in range(10):
         requests.command("/impact", f"Burst entry {n}")
     published = wait_until(lambda: [c for c in slack.calls("views.publish") if "Burst entry 9" in texts(c.params)])
@@ -284,7 +284,7 @@ def test_a_home_button_that_fails_is_explained_in_the_dm_and_home_is_refreshed(
     told = slack.wait_for("chat.postMessage", count=3)
     assert {call.params["channel"] for call in told} == {"U0LEAD"}
     assert all("isn't yours" in call.params["text"] for call in told)
-    slack.wait_for("views.publish", count=2)  # after Delete and Share; Edit only opens a modal
+    slack.wait_for("views.publish")  # after Delete and Share (perhaps once for both); Edit only opens a modal
     assert slack.calls("views.open") == []
     with session_factory() as session:
         assert session.scalars(select(ImpactEntry.text).where(ImpactEntry.id == peer_entry)).one()
