@@ -7,7 +7,7 @@ import logging
 import sys
 import urllib.error
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from slack_bolt import App
@@ -164,7 +164,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     """One pass of everything due, then exit."""
     settings.require("SLACK_BOT_TOKEN")
     engine = open_database(settings)
-    client = connect_slack(settings, engine)
+    client, _team_id = connect_slack(settings, engine)
     now = args.now or datetime.now().astimezone()
     report = jobs.run_tick(build_tick(settings, engine, client), now)
     sys.stdout.write(report.summary() + "\n")
@@ -175,7 +175,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     """The scheduler alone, in the foreground."""
     settings.require("SLACK_BOT_TOKEN")
     engine = open_database(settings)
-    client = connect_slack(settings, engine)
+    client, _team_id = connect_slack(settings, engine)
     scheduler = make_scheduler(ticker(settings, engine, client), blocking=True)
     logger.info("worker started: ticking every minute")
     scheduler.start()
@@ -227,8 +227,10 @@ def start_app(settings: Settings, *required: str) -> tuple[App, Engine, WebClien
     """Check the settings a mode needs, then open the database, connect to Slack and build the app."""
     settings.require(*required)
     engine = open_database(settings)
-    client = connect_slack(settings, engine)
-    app = create_app(settings, make_session_factory(engine), client, load_prompts(), load_category_rules())
+    client, team_id = connect_slack(settings, engine)
+    app = create_app(
+        settings, make_session_factory(engine), client, load_prompts(), load_category_rules(), team_id=team_id
+    )
     return app, engine, client
 
 
@@ -242,8 +244,8 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
-def connect_slack(settings: Settings, engine: Engine) -> WebClient:
-    """A client whose token Slack accepts; records the workspace it belongs to."""
+def connect_slack(settings: Settings, engine: Engine) -> tuple[WebClient, str]:
+    """A client whose token Slack accepts, and the workspace it belongs to (recorded as installed)."""
     client = make_client(settings.bot_token, settings.slack_api_url)
     try:
         auth = client.auth_test()
@@ -261,7 +263,7 @@ def connect_slack(settings: Settings, engine: Engine) -> WebClient:
             installer=settings.installer,
         )
         workspaces.installed(session, install, datetime.now().astimezone())
-    return client
+    return client, install.team_id
 
 
 def load_prompts() -> PromptLibrary:
@@ -288,6 +290,7 @@ def build_tick(settings: Settings, engine: Engine, client: WebClient) -> jobs.Ti
         library=load_prompts(),
         env=make_prompt_environment(),
         pacer=Pacer(settings.post_rate),
+        retention=timedelta(days=settings.retention_days),
     )
 
 

@@ -31,6 +31,7 @@ class Settings:
     post_rate: int
     log_level: str
     installer: str | None = None  # Slack doesn't tell a single-workspace app who installed it; this does
+    retention_days: int = 30  # an uninstalled workspace's data is deleted this long after the uninstall
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first of these settings that is not set."""
@@ -84,6 +85,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         post_rate=_int(get("COACH_POST_RATE") or "300", "COACH_POST_RATE", low=1, high=100_000),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         installer=_user(get("COACH_INSTALLER")),
+        retention_days=_int(get("COACH_RETENTION_DAYS") or "30", "COACH_RETENTION_DAYS", low=1, high=3650),
     )
 
 

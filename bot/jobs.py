@@ -51,6 +51,7 @@ class TickReport:
     late: int = 0
     already_claimed: int = 0
     pruned_events: int = 0
+    purged_workspaces: int = 0
 
     def summary(self) -> str:
         """One line for the terminal and the log."""
@@ -58,7 +59,7 @@ class TickReport:
             f"tick: {self.sent} prompts, {self.summaries} scorecards and {self.digests} digests sent, "
             f"{self.failed} failed, {self.unreachable} unreachable, "
             f"{self.deferred} deferred, {self.late} skipped as too late, {self.already_claimed} already claimed; "
-            f"pruned {self.pruned_events} old event ids"
+            f"pruned {self.pruned_events} old event ids, {self.purged_workspaces} uninstalled workspaces"
         )
 
 
@@ -85,6 +86,7 @@ class Tick:
     library: PromptLibrary
     env: Environment
     pacer: Pacer
+    retention: timedelta = timedelta(days=30)  # how long an uninstalled workspace's data is kept
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -100,6 +102,10 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
 
     with tick.session_factory.begin() as session:
         report.pruned_events = prune_processed_events(session, now - EVENT_MEMORY)
+        purged = workspaces.purge_uninstalled(session, now - tick.retention)
+        report.purged_workspaces = len(purged)
+        if purged:
+            logger.info("deleted the data of %d workspace(s) uninstalled over %s ago", len(purged), tick.retention)
         summaries.schedule_new(session, now)
     while True:
         with tick.session_factory.begin() as session:
@@ -215,7 +221,7 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
             deliveries.record_failed(session, item.delivery_id, lead_id, outcome.error, unreachable=outcome.unreachable)
             if outcome.workspace_gone:  # as if Slack had told us it was uninstalled: nothing more goes there
                 report.failed += 1
-                workspaces.deactivate(session, item.team_id)
+                workspaces.deactivate(session, item.team_id, now)
                 logger.warning("workspace %s refused our token (%s): every send stopped", item.team_id, outcome.error)
             elif outcome.unreachable and lead_id is not None:
                 report.unreachable += 1

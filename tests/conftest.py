@@ -25,7 +25,7 @@ from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Base
 from tests.slack_api import SlackAPIServer
-from tests.support import BOT_TOKEN, SIGNING_SECRET, Clock, SlackRequests
+from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, Clock, SlackRequests
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
@@ -95,7 +95,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def slack() -> Iterator[SlackAPIServer]:
     """The Slack-compatible Web API server; every payload we sent must have validated."""
-    server = SlackAPIServer(token=BOT_TOKEN).start()
+    server = SlackAPIServer(token=BOT_TOKEN, team_id=TEAM_ID).start()
     yield server
     server.stop()
     server.assert_all_valid()
@@ -148,7 +148,9 @@ def app(
     """The real Bolt app, talking to the test Slack server and database; its lazy listeners finish before teardown."""
     client = make_client(BOT_TOKEN, slack.base_url)
     with ThreadPoolExecutor(8, thread_name_prefix="lazy") as executor:
-        yield create_app(settings, session_factory, client, library, rules, clock=clock, executor=executor)
+        yield create_app(
+            settings, session_factory, client, library, rules, team_id=TEAM_ID, clock=clock, executor=executor
+        )
 
 
 @pytest.fixture

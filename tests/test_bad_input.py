@@ -51,6 +51,7 @@ from bot.slack.blocks.prompt import ANSWER_ACTION, REJECT_ACTION, SKIP_ACTION
 from bot.slack.blocks.settings import MODAL_CALLBACK as SETTINGS_CALLBACK
 from bot.slack.blocks.settings import TIMEZONE_ACTION
 from bot.slack.handling import CANNOT_STORE, DATABASE_DOWN
+from bot.slack.payloads import NOT_INSTALLED
 from bot.slack.sender import make_client
 from bot.store.db import database_answers, make_engine, make_session_factory
 from bot.store.models import Base, Delivery, Diagnostic, ImpactEntry, Lead
@@ -167,7 +168,7 @@ def app(
 ) -> App:
     """The real app, as conftest builds it, with lazy listeners on `lazies`."""
     client = make_client(BOT_TOKEN, slack.base_url)
-    return create_app(settings, session_factory, client, library, rules, clock=clock, executor=lazies)
+    return create_app(settings, session_factory, client, library, rules, team_id=TEAM_ID, clock=clock, executor=lazies)
 
 
 @pytest.fixture
@@ -944,4 +945,7 @@ def test_text_or_ids_the_database_refuses_get_a_polite_answer_not_a_retry(
     guard.check(Answer(response.status, str(response.body)))
     answer = str(response.body)
     assert DATABASE_DOWN not in answer  # the database is up: it refused the data
-    assert "Logged" in answer or CANNOT_STORE in answer  # SQLite stores it all; PostgreSQL refuses it, and says so
+    if team_id != TEAM_ID:  # no such workspace installed the app: nothing is stored or called, and it says so
+        assert NOT_INSTALLED in answer
+    else:
+        assert "Logged" in answer or CANNOT_STORE in answer  # SQLite stores it all; PostgreSQL refuses it, says so

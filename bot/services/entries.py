@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -18,6 +18,10 @@ REPLY_WINDOW = timedelta(hours=36)  # a DM this soon after a prompt answers it; 
 ANSWERABLE = ("sent", "skipped", "answered")
 PENDING_ACK = "pending"  # ack_ts while the acknowledgement is being posted
 NOT_YOURS = "That entry isn't yours, or it has been deleted."
+CHANGED_SINCE = (
+    "That entry's words changed after that button was drawn, so I kept it private. "
+    "Share it from its latest message if the new words may appear in the digest."
+)
 EMPTY = "There's nothing to log yet: write a sentence or two about what you did."
 
 
@@ -33,6 +37,9 @@ class Filed:
     ack_ts: str | None
     thread_ts: str | None  # where a new acknowledgement goes: the prompt's thread, or the first message's
     appended: bool = False
+    revision: int = 1  # the words the acknowledgement's Share button shares
+    unshared: bool = False  # it was shareable until this change of its words: private again
+    moved_from: tuple[str, str] | None = None  # the acknowledgement it had before this message: now superseded
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Draft:
     text: str
     categories: tuple[str, ...]
     shareable: bool
+    revision: int
 
 
 def shares_by_default(session: Session, team_id: str, user_id: str) -> bool:
@@ -98,6 +106,8 @@ def capture_message(
     if not text.strip():
         return Notice("empty", channel, thread_ts or ts)
     known = store.reply_at(session, channel, ts)
+    if known is not None and known.lead_id != lead.id:  # Slack's message ids are unique: this one is not theirs
+        return None
     if known is not None:  # the same message again (a retry that lost its event id): nothing new
         return _filed(session, _entry(session, known.entry_id))
     entry, delivery = _entry_for_message(session, lead, channel, thread_ts, now)
@@ -125,31 +135,41 @@ def capture_message(
         )
     )
     session.flush()
-    _refresh_text(session, rules, entry, now if appended else None)
-    if delivery is not None and delivery.status in ("sent", "skipped"):
-        delivery.status = "answered"
-    thread = (delivery.ts if delivery else None) or thread_ts or ts
-    return _filed(session, entry, thread_ts=thread, appended=appended)
+    if not appended:
+        _refresh_text(session, rules, entry, None)
+        if delivery is not None and delivery.status in ("sent", "skipped"):
+            delivery.status = "answered"
+        return _filed(session, entry, thread_ts=(delivery.ts if delivery else None) or thread_ts or ts)
+    unshared = _words_changed(session, rules, entry, now)
+    # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
+    moved_from = None
+    if entry.ack_channel and entry.ack_ts and entry.ack_ts != PENDING_ACK:
+        moved_from, entry.ack_channel, entry.ack_ts = (entry.ack_channel, entry.ack_ts), None, None
+    return replace(
+        _filed(session, entry, thread_ts=thread_ts or ts, appended=True), unshared=unshared, moved_from=moved_from
+    )
 
 
-def edit_message(session: Session, rules: Rules, channel: str, ts: str, text: str, now: datetime) -> Filed | None:
-    """The lead edited a DM we stored: the entry follows (None if we never stored that message)."""
-    reply = store.reply_at(session, channel, ts)
+def edit_message(
+    session: Session, rules: Rules, team_id: str, user_id: str, channel: str, ts: str, text: str, now: datetime
+) -> Filed | None:
+    """The lead edited a DM of theirs we stored: the entry follows (None if we never stored that message of theirs)."""
+    reply = _own_reply(session, team_id, user_id, channel, ts)
     if reply is None or reply.text == text:  # Slack also says "changed" when only a thread under it grew
         return None
-    store.lock_lead(session, reply.lead_id)  # changes to one lead's entries apply one at a time
     reply.text, reply.edited_at = text, now
     entry = _entry(session, reply.entry_id)
-    _refresh_text(session, rules, entry, now)
-    return _filed(session, entry)
+    unshared = _words_changed(session, rules, entry, now)
+    return replace(_filed(session, entry), unshared=unshared)
 
 
-def delete_message(session: Session, rules: Rules, channel: str, ts: str, now: datetime) -> Filed | Removed | None:
-    """The lead deleted a DM we stored: it leaves the entry, and an entry left with no messages goes too."""
-    reply = store.reply_at(session, channel, ts)
+def delete_message(
+    session: Session, rules: Rules, team_id: str, user_id: str, channel: str, ts: str, now: datetime
+) -> Filed | Removed | None:
+    """The lead deleted a DM of theirs we stored: it leaves the entry, and an entry left with no messages goes too."""
+    reply = _own_reply(session, team_id, user_id, channel, ts)
     if reply is None:
         return None
-    store.lock_lead(session, reply.lead_id)  # changes to one lead's entries apply one at a time
     entry = _entry(session, reply.entry_id)
     session.delete(reply)
     session.flush()
@@ -157,8 +177,8 @@ def delete_message(session: Session, rules: Rules, channel: str, ts: str, now: d
         removed = Removed(entry.id, entry.ack_channel, entry.ack_ts, entry.source, by_slack=True)
         session.delete(entry)
         return removed
-    _refresh_text(session, rules, entry, now)
-    return _filed(session, entry)
+    unshared = _words_changed(session, rules, entry, now)
+    return replace(_filed(session, entry), unshared=unshared)
 
 
 def log_entry(
@@ -203,7 +223,7 @@ def log_entry(
 def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
     """The entry as the edit modal shows it, for its own lead only."""
     entry = _owned(session, team_id, user_id, entry_id)
-    return Draft(entry.id, entry.text, _categories(session, entry.id), entry.shareable)
+    return Draft(entry.id, entry.text, _categories(session, entry.id), entry.shareable, entry.revision)
 
 
 def correct(
@@ -214,20 +234,31 @@ def correct(
     entry_id: int,
     categories: tuple[str, ...],
     shareable: bool,
+    revision: int | None,
     now: datetime,
 ) -> Filed:
-    """The lead's own categories and sharing choice; their categories win over the rules (none: the rules again)."""
+    """The lead's own categories and sharing choice for the words they saw (`revision`); their categories win over
+    the rules (none: the rules again)."""
     entry = _owned(session, team_id, user_id, entry_id)
+    if shareable and revision != entry.revision:
+        raise UserFacingError(CHANGED_SINCE)
     chosen = _known(categories)
     entry.categories_by_lead, entry.shareable, entry.edited_at = bool(chosen), shareable, now
     store.set_categories(session, entry.id, chosen or classify(rules, entry.text))
     return _filed(session, entry)
 
 
-def toggle_sharing(session: Session, team_id: str, user_id: str, entry_id: int, now: datetime) -> Filed:
-    """Flip whether the entry may appear in the team digest."""
+def set_sharing(
+    session: Session, team_id: str, user_id: str, entry_id: int, shareable: bool, revision: int | None, now: datetime
+) -> Filed:
+    """Whether the entry may appear in the team digest; sharing holds only for the words the lead saw (`revision`).
+
+    Setting the state it already has changes nothing, so a repeated or replayed click is harmless."""
     entry = _owned(session, team_id, user_id, entry_id)
-    entry.shareable, entry.edited_at = not entry.shareable, now
+    if shareable and revision != entry.revision:
+        raise UserFacingError(CHANGED_SINCE)
+    if entry.shareable != shareable:
+        entry.shareable, entry.edited_at = shareable, now
     return _filed(session, entry)
 
 
@@ -280,6 +311,20 @@ def _entry_for_message(
     return store.dm_answer_to(session, delivery.id), delivery
 
 
+def _own_reply(session: Session, team_id: str, user_id: str, channel: str, ts: str) -> Reply | None:
+    """The stored DM message at (channel, ts) if it is this lead's; their row is locked for the transaction."""
+    lead = get_lead(session, team_id, user_id, for_update=True)  # one lead's changes apply one at a time
+    return None if lead is None else store.reply_at(session, channel, ts, lead.id)
+
+
+def _words_changed(session: Session, rules: Rules, entry: ImpactEntry, now: datetime) -> bool:
+    """The entry's messages changed: new words, and private again until the lead shares them; True if it was shared."""
+    _refresh_text(session, rules, entry, now)
+    entry.revision += 1
+    unshared, entry.shareable = entry.shareable, False
+    return unshared
+
+
 def _refresh_text(session: Session, rules: Rules, entry: ImpactEntry, edited_at: datetime | None) -> None:
     """An entry from DMs reads as its messages in order; unless the lead chose categories, the rules refile it."""
     entry.text = "\n\n".join(store.reply_texts(session, entry.id))
@@ -322,4 +367,5 @@ def _filed(session: Session, entry: ImpactEntry, *, thread_ts: str | None = None
         ack_ts=entry.ack_ts,
         thread_ts=thread_ts,
         appended=appended,
+        revision=entry.revision,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import next_occurrence
@@ -13,7 +13,7 @@ from bot.services.errors import UserFacingError
 from bot.services.ports import Sender, SlackProfile
 from bot.services.schedules import digest_schedule, refresh_next_prompt
 from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
-from bot.store.models import Lead, Workspace
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, ProcessedEvent, Reply, Workspace
 
 NOT_ALLOWED = (
     "Only workspace admins and owners, or whoever installed Lead Coach, can choose the digest channel. "
@@ -21,12 +21,14 @@ NOT_ALLOWED = (
 )
 
 
-def deactivate(session: Session, team_id: str) -> None:
-    """Stop every send for a workspace at once (uninstalled or tokens revoked); keep its data."""
+def deactivate(session: Session, team_id: str, now: datetime) -> None:
+    """Stop every send for a workspace at once (uninstalled or tokens revoked); its data is kept for the retention
+    window, in case it is reinstalled."""
     workspace = get_workspace(session, team_id)
     if workspace is None:
         return
     workspace.active = False
+    workspace.uninstalled_at = workspace.uninstalled_at or now
     workspace.next_digest_at = None
     clear_schedules(session, team_id)
 
@@ -47,10 +49,10 @@ def installed(session: Session, install: Install, now: datetime) -> None:
     workspace = get_or_create_workspace(session, install.team_id, install.timezone)
     workspace.name = install.name or workspace.name
     workspace.installer_user_id = install.installer or workspace.installer_user_id
-    if workspace.digest_channel is None and workspace.digest_set_by is None:  # nobody chose, or turned it off
+    if not workspace.digest_chosen and workspace.digest_channel is None:  # the setting only seeds, never overrides
         workspace.digest_channel = install.digest_channel
     if not workspace.active:  # uninstalled before: everyone enrolled picks up where they were
-        workspace.active = True
+        workspace.active, workspace.uninstalled_at = True, None
         for lead in session.scalars(select(Lead).where(Lead.team_id == install.team_id, Lead.enrolled)):
             refresh_next_prompt(lead, workspace, now)
 
@@ -67,7 +69,7 @@ def set_digest_channel(session: Session, team_id: str, channel: str | None, set_
     workspace = get_workspace(session, team_id)
     if workspace is None:
         raise UserFacingError("I don't know this workspace yet: try again in a minute.")
-    workspace.digest_channel, workspace.digest_set_by = channel, set_by
+    workspace.digest_channel, workspace.digest_set_by, workspace.digest_chosen = channel, set_by, True
     workspace.next_digest_at = next_occurrence(digest_schedule(workspace), now) if channel else None
     return workspace
 
@@ -91,3 +93,22 @@ def choose_digest_channel(
     access = sender.channel_access(channel) if channel else None
     workspace = set_digest_channel(session, team_id, channel, user_id, now)
     return DigestChoice(channel, workspace.next_digest_at, workspace.timezone, access.reason if access else None)
+
+
+def purge_uninstalled(session: Session, before: datetime) -> list[str]:
+    """Delete every row of each workspace uninstalled before `before` and not reinstalled since; return their ids."""
+    gone = list(
+        session.scalars(select(Workspace.team_id).where(Workspace.active.is_(False), Workspace.uninstalled_at < before))
+    )
+    for team_id in gone:
+        leads = select(Lead.id).where(Lead.team_id == team_id).scalar_subquery()
+        entries = select(ImpactEntry.id).where(ImpactEntry.lead_id.in_(leads)).scalar_subquery()
+        session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(entries)))
+        session.execute(delete(Reply).where(Reply.lead_id.in_(leads)))
+        session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id.in_(leads)))
+        session.execute(delete(Diagnostic).where(Diagnostic.lead_id.in_(leads)))
+        session.execute(delete(Delivery).where(Delivery.team_id == team_id))
+        session.execute(delete(Lead).where(Lead.team_id == team_id))
+        session.execute(delete(ProcessedEvent).where(ProcessedEvent.team_id == team_id))
+        session.execute(delete(Workspace).where(Workspace.team_id == team_id))
+    return gone

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.slack import actions, commands, events
 from bot.slack.deps import AppDeps
 from bot.slack.handling import handle_error
+from bot.slack.payloads import only_installed
 from bot.slack.sender import SlackSender
 from bot.slack.text import make_environment
 from bot.store.models import utcnow
@@ -44,10 +45,13 @@ def create_app(
     client: WebClient,
     library: PromptLibrary,
     rules: Rules,
+    *,
+    team_id: str,
     clock: Callable[[], datetime] = utcnow,
     executor: Executor | None = None,
 ) -> App:
-    """Build the Slack app with every listener registered; lazy listeners run on `executor` if given."""
+    """Build the Slack app for the workspace `team_id` (the token's, from auth.test) with every listener registered;
+    requests from any other workspace are answered and ignored. Lazy listeners run on `executor` if given."""
     templates = make_environment()
     deps = AppDeps(
         settings=settings,
@@ -67,6 +71,8 @@ def create_app(
         token_verification_enabled=False,
         logger=logging.getLogger("bot.slack.app"),
         listener_executor=executor,
+        # Before Bolt's own authorization, which may call auth.test: another workspace's request costs no Slack call.
+        before_authorize=only_installed(team_id),
     )
     logging.getLogger(f"slack_bolt.{RequestVerification.__name__}").addFilter(_WITHOUT_REQUEST_BODY)
     app.error(handle_error)

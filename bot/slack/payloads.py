@@ -1,11 +1,54 @@
-"""Reading who acted from Slack's interactivity payloads."""
+"""Who a request comes from, and reading the values Slack's payloads carry back to us."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import re
+from collections.abc import Callable
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+
+logger = logging.getLogger(__name__)
+
+NOT_INSTALLED = "Lead Coach isn't installed in this workspace, so I can't do anything here."
+MAX_ID = 2**31 - 1  # our ids are 32-bit integers on every database
+_ID = re.compile(r"[0-9]{1,10}")
 
 
-def actor(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of the person who clicked or submitted."""
-    user = body["user"]
-    return str(user.get("team_id") or (body.get("team") or {}).get("id")), str(user["id"])
+def actor(context: BoltContext) -> tuple[str, str]:
+    """(team id, user id) of who sent the request, read from the same fields for commands, buttons, modals and
+    events (Bolt's context: a command's team_id, an interaction's team.id, an event's authorizations)."""
+    return str(context.team_id or ""), str(context.user_id or "")
+
+
+def parse_id(value: object) -> int | None:
+    """A row id a button or private_metadata carries: plain ASCII digits within range, anything else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+def text_of(mapping: object, key: str) -> str:
+    """A string field of a payload object; anything else (missing, a number, a nested object) reads as ""."""
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def only_installed(team_id: str) -> Callable[[BoltRequest, Callable[[], BoltResponse]], BoltResponse]:
+    """A middleware that answers, and otherwise ignores, every request from a workspace other than `team_id`:
+    nothing is written and Slack is not called on its behalf."""
+
+    def middleware(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
+        if req.context.team_id == team_id or req.body.get("type") == "url_verification":
+            return next()
+        logger.warning("ignored a request from workspace %.40r, which has not installed the app", req.context.team_id)
+        if "command" in req.body:
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NOT_INSTALLED})
+        return BoltResponse(status=200, body="")
+
+    return middleware

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,7 +83,9 @@ class Workspace(Base):
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
     digest_set_by: Mapped[str | None] = mapped_column(String(32))  # told if the channel can't be posted to
     installer_user_id: Mapped[str | None] = mapped_column(String(32))
+    digest_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a channel, or off
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(index=True)  # its data goes after the retention window
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -153,7 +156,8 @@ class ImpactEntry(Base):
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(Text)  # the lead's words; for DMs, their messages joined in order
     source: Mapped[str] = mapped_column(String(16))  # dm | modal | command
-    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)  # for the words at `revision`, never later ones
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bumped when the words change
     categories_by_lead: Mapped[bool] = mapped_column(Boolean, default=False)  # the lead's correction wins
     ack_channel: Mapped[str | None] = mapped_column(String(32))  # our "Logged: …" message, kept up to date
     ack_ts: Mapped[str | None] = mapped_column(String(32))

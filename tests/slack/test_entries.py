@@ -20,6 +20,8 @@ from bot.slack.blocks.entries import (
     DELETE_ACTION,
     EDIT_ACTION,
     MODAL_CALLBACK,
+    MOVED,
+    PRIVATE_ACTION,
     SHARE_ACTION,
     SHARE_BLOCK,
     SHARE_OPTION_ACTION,
@@ -214,10 +216,13 @@ def test_several_messages_for_the_same_prompt_append_to_one_answer(
         ]
     )
     assert {"stayed_quiet", "unblocking"} <= entry.categories
-    update = wait_until(lambda: slack.calls("chat.update"))[-1]
-    assert update.params["ts"] == entry.ack_ts
-    assert update.params["text"].startswith("Added to your answer")
-    assert len(acks(slack)) == 1
+    # The acknowledgement moves beside the newest message; the first one says where it went and loses its buttons.
+    first_ack, second_ack = wait_until(lambda: acks(slack) if len(acks(slack)) == 2 else None)
+    assert second_ack.params["text"].startswith("Added to your answer")
+    moved = wait_until(lambda: [c for c in slack.calls("chat.update") if c.params["text"] == MOVED])
+    assert moved[0].params["ts"] == first_ack.response["ts"]
+    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))
+    assert stored(session_factory)[0].ack_ts == second_ack.response["ts"]
 
 
 def test_a_retried_or_repeated_event_is_stored_once(
@@ -455,20 +460,24 @@ def test_the_leads_categories_win_over_the_rules_even_after_an_edit(
     assert (after.text, after.categories, after.by_lead) == ("Fixed the flaky login bug with Ana", {"mentoring"}, True)
 
 
-def test_the_share_button_toggles_sharing_and_redraws_the_acknowledgement(
+def test_the_sharing_buttons_set_the_state_they_carry_and_redraw_the_acknowledgement(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session]
 ) -> None:
     enroll(requests, session_factory)
     dm(requests, "Explained the outage timeline to the support leads")
     entry = wait_until(lambda: stored(session_factory)[0] if stored(session_factory)[0].ack_ts else None)
     assert entry.shareable is False
-    requests.message_button(SHARE_ACTION, str(entry.id), channel=DM, message_ts=entry.ack_ts)
-    wait_until(lambda: slack.calls("chat.update"))
-    assert stored(session_factory)[0].shareable is True
-    assert "team digest" in slack.calls("chat.update")[-1].params["blocks"][1]["elements"][0]["text"]
-    requests.message_button(SHARE_ACTION, str(entry.id), channel=DM, message_ts=entry.ack_ts)
-    wait_until(lambda: len(slack.calls("chat.update")) == 2)
-    assert stored(session_factory)[0].shareable is False
+    for clicks in (1, 2):  # a double click: the second sets what the first did
+        requests.message_button(SHARE_ACTION, f"{entry.id}:1", channel=DM, message_ts=entry.ack_ts)
+        wait_until(lambda n=clicks: len(slack.calls("chat.update")) == n)
+        assert stored(session_factory)[0].shareable is True
+    redrawn = slack.calls("chat.update")[-1].params["blocks"]
+    assert "team digest" in redrawn[1]["elements"][0]["text"]
+    assert redrawn[2]["elements"][1]["action_id"] == PRIVATE_ACTION
+    for clicks in (3, 4):
+        requests.message_button(PRIVATE_ACTION, str(entry.id), channel=DM, message_ts=entry.ack_ts)
+        wait_until(lambda n=clicks: len(slack.calls("chat.update")) == n)
+        assert stored(session_factory)[0].shareable is False
 
 
 def test_buttons_on_an_ephemeral_acknowledgement_answer_through_its_response_url(
@@ -476,7 +485,7 @@ def test_buttons_on_an_ephemeral_acknowledgement_answer_through_its_response_url
 ) -> None:
     requests.command("/impact", "Pushed back on the deadline with the VP, with numbers")
     [entry] = stored(session_factory)
-    requests.message_button(SHARE_ACTION, str(entry.id), channel="C0GENERAL", message_ts="1.1", ephemeral=True)
+    requests.message_button(SHARE_ACTION, f"{entry.id}:1", channel="C0GENERAL", message_ts="1.1", ephemeral=True)
     [redraw] = wait_until(lambda: slack.calls("response_url"))
     assert redraw.params["replace_original"] in (True, "true")
     assert stored(session_factory)[0].shareable is True

@@ -152,7 +152,7 @@ def test_home_is_published_again_after_every_change_the_lead_makes(
     requests.home_button(DELETE_ACTION, value=str(newest))
     assert "Kept quiet so the team chose the schema" not in last_home(slack, 3)
 
-    requests.home_button("entry_share", value=str(newest - 1))
+    requests.home_button("entry_make_shareable", value=f"{newest - 1}:1")
     assert "may appear in the digest" in last_home(slack, 4)
 
 

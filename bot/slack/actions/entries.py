@@ -16,13 +16,16 @@ from bot.slack.blocks.entries import (
     CATEGORIES_BLOCK,
     DELETE_ACTION,
     EDIT_ACTION,
+    LEGACY_TOGGLE_ACTION,
     MODAL_CALLBACK,
+    PRIVATE_ACTION,
     SHARE_ACTION,
     TEXT_BLOCK,
     ModalContext,
     deleted_message,
     entry_modal,
     logged_message,
+    read_sharing_value,
     read_submission,
 )
 from bot.slack.blocks.prompt import ANSWER_ACTION
@@ -31,7 +34,7 @@ from bot.slack.flows import new_entry_modal
 from bot.slack.handling import friendly_message, on_failure_tell, tell_in_dm
 from bot.slack.homes import refresh_home
 from bot.slack.logged import show_filed, show_removed
-from bot.slack.payloads import actor
+from bot.slack.payloads import actor, parse_id, text_of
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -44,53 +47,69 @@ def register(app: App, deps: AppDeps) -> None:
         """Run a button's work; a failure is told where the button was, or in the DM for one in App Home."""
         on_failure_tell(respond, work, dm=lambda text: tell_in_dm(deps.sender, body["user"]["id"], text))
 
-    def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        value = str(action.get("value") or "")
-        prompt_text = str((body.get("message") or {}).get("text") or "") or None
-        modal = ModalContext(delivery_id=int(value) if value.isdigit() else None)
+    def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        prompt_text = text_of(body.get("message"), "text") or None
+        modal = ModalContext(delivery_id=parse_id(action.get("value")))
 
         def work() -> None:
-            deps.sender.open_view(body["trigger_id"], new_entry_modal(deps, *actor(body), modal, prompt_text))
+            deps.sender.open_view(body["trigger_id"], new_entry_modal(deps, *actor(context), modal, prompt_text))
 
         tell(body, respond, work)
 
-    def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
-                draft = entries.draft(session, *actor(body), _entry_id(action))
+                draft = entries.draft(session, *actor(context), _entry_id(action))
             modal = ModalContext(entry_id=draft.entry_id, response_url=_ephemeral_url(body))
             deps.sender.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
 
         tell(body, respond, work)
 
-    def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def sharing(shareable: bool) -> Callable[[dict[str, Any], dict[str, Any], Respond, BoltContext], None]:
+        """A sharing button: it sets the state it names, so a double click or a replayed one changes nothing more."""
+
+        def run(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+            def work() -> None:
+                value = read_sharing_value(action.get("value"))
+                if value is None:
+                    raise UserFacingError(entries.NOT_YOURS)
+                entry_id, revision = value
+                with deps.session_factory.begin() as session:
+                    filed = entries.set_sharing(session, *actor(context), entry_id, shareable, revision, deps.clock())
+                _show_in_place(deps, body, respond, filed)
+
+            tell(body, respond, work)
+            refresh_home(deps, *actor(context))
+
+        return run
+
+    def delete(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
-                filed = entries.toggle_sharing(session, *actor(body), _entry_id(action), deps.clock())
-            _show_in_place(deps, body, respond, filed)
-
-        tell(body, respond, work)
-        refresh_home(deps, *actor(body))
-
-    def delete(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        def work() -> None:
-            with deps.session_factory.begin() as session:
-                removed = entries.remove(session, *actor(body), _entry_id(action))
+                removed = entries.remove(session, *actor(context), _entry_id(action))
             _show_in_place(deps, body, respond, removed)
 
         tell(body, respond, work)
-        refresh_home(deps, *actor(body))
+        refresh_home(deps, *actor(context))
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         modal = ModalContext.load(view.get("private_metadata"))
         field = CATEGORIES_BLOCK if modal.entry_id is not None else TEXT_BLOCK
         try:
             text, categories, shareable = read_submission((view.get("state") or {}).get("values") or {})
-            team_id, user_id = actor(body)
+            team_id, user_id = actor(context)
             with deps.session_factory.begin() as session:
                 if modal.entry_id is not None:
                     filed = entries.correct(
-                        session, deps.rules, team_id, user_id, modal.entry_id, categories, shareable, deps.clock()
+                        session,
+                        deps.rules,
+                        team_id,
+                        user_id,
+                        modal.entry_id,
+                        categories,
+                        shareable,
+                        modal.revision,
+                        deps.clock(),
                     )
                 else:
                     filed = entries.log_entry(
@@ -112,7 +131,7 @@ def register(app: App, deps: AppDeps) -> None:
         context["filed"] = filed
         ack()
 
-    def confirm(body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def confirm(view: dict[str, Any], context: BoltContext) -> None:
         filed = context.get("filed")
         if not isinstance(filed, Filed):
             return
@@ -123,21 +142,23 @@ def register(app: App, deps: AppDeps) -> None:
             text, blocks = logged_message(filed)
             Respond(response_url=url)(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
         else:
-            show_filed(deps, filed, body["user"]["id"])
-        refresh_home(deps, *actor(body))
+            show_filed(deps, filed, actor(context)[1])
+        refresh_home(deps, *actor(context))
 
     app.action(ANSWER_ACTION)(ack=ack_now, lazy=[answer])
     app.action(EDIT_ACTION)(ack=ack_now, lazy=[edit])
-    app.action(SHARE_ACTION)(ack=ack_now, lazy=[share])
+    app.action(SHARE_ACTION)(ack=ack_now, lazy=[sharing(True)])
+    app.action(PRIVATE_ACTION)(ack=ack_now, lazy=[sharing(False)])
+    app.action(LEGACY_TOGGLE_ACTION)(ack=ack_now, lazy=[sharing(False)])  # its message never said what it set
     app.action(DELETE_ACTION)(ack=ack_now, lazy=[delete])
     app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[confirm])
 
 
 def _entry_id(action: dict[str, Any]) -> int:
-    value = str(action.get("value") or "")
-    if not value.isdigit():
+    entry_id = parse_id(action.get("value"))
+    if entry_id is None:
         raise UserFacingError(entries.NOT_YOURS)
-    return int(value)
+    return entry_id
 
 
 def _trusted(url: str, api_url: str) -> bool:

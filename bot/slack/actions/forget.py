@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt import Ack, App, BoltContext
 
 from bot.services import forget
@@ -17,9 +15,9 @@ from bot.slack.payloads import actor
 def register(app: App, deps: AppDeps) -> None:
     """Register the confirmation's submission."""
 
-    def confirm(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def confirm(ack: Ack, context: BoltContext) -> None:
         # Whose record goes is read from who submitted, never from the view: nobody can forget someone else.
-        team_id, user_id = actor(body)
+        team_id, user_id = actor(context)
         try:
             with deps.session_factory.begin() as session:
                 deleted = forget.forget(session, team_id, user_id)
@@ -29,8 +27,8 @@ def register(app: App, deps: AppDeps) -> None:
         context["forgotten"] = True
         ack(response_action="update", view=forgotten_view(deleted))
 
-    def republish(body: dict[str, Any], context: BoltContext) -> None:
+    def republish(context: BoltContext) -> None:
         if context.get("forgotten"):
-            refresh_home(deps, *actor(body))
+            refresh_home(deps, *actor(context))
 
     app.view_submission(MODAL_CALLBACK)(ack=confirm, lazy=[republish])

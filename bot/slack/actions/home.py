@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.services import enrollment
 from bot.slack.blocks.diagnostic import diagnostic_modal
@@ -32,11 +32,11 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def handled(work: Callable[[str, str, dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def handled(work: Callable[[str, str, dict[str, Any]], None]) -> Callable[[dict[str, Any], BoltContext], None]:
         """Run a button's work; Home has nowhere to show an error, so it goes to the lead's DM; then refresh."""
 
-        def run(body: dict[str, Any]) -> None:
-            team_id, user_id = actor(body)
+        def run(body: dict[str, Any], context: BoltContext) -> None:
+            team_id, user_id = actor(context)
             try:
                 work(team_id, user_id, body)
             except Exception as error:  # every failure is told to the lead; unexpected ones are logged
@@ -62,11 +62,11 @@ def register(app: App, deps: AppDeps) -> None:
         with deps.session_factory.begin() as session:
             enrollment.resume(session, team_id, user_id, deps.clock())
 
-    def open_modal(build: Callable[[str, str], dict[str, Any]]) -> Callable[[dict[str, Any]], None]:
+    def open_modal(build: Callable[[str, str], dict[str, Any]]) -> Callable[[dict[str, Any], BoltContext], None]:
         """A button that opens a modal: it must open within the trigger's 3 seconds, so nothing is refreshed."""
 
-        def run(body: dict[str, Any]) -> None:
-            team_id, user_id = actor(body)
+        def run(body: dict[str, Any], context: BoltContext) -> None:
+            team_id, user_id = actor(context)
             try:
                 deps.sender.open_view(body["trigger_id"], build(team_id, user_id))
             except Exception as error:  # every failure is told to the lead; unexpected ones are logged

@@ -10,7 +10,7 @@ from bot.services import prompts
 from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
 from bot.slack.deps import AppDeps
 from bot.slack.homes import refresh_home
-from bot.slack.payloads import actor
+from bot.slack.payloads import actor, parse_id, text_of
 
 RESPONSE_BY_ACTION = {SKIP_ACTION: "skip", REJECT_ACTION: "reject"}
 
@@ -18,12 +18,12 @@ RESPONSE_BY_ACTION = {SKIP_ACTION: "skip", REJECT_ACTION: "reject"}
 def register(app: App, deps: AppDeps) -> None:
     """Register the prompt's response buttons."""
 
-    def record(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
-        delivery_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+    def record(ack: Ack, action: dict[str, Any], context: BoltContext) -> None:
+        delivery_id = parse_id(action.get("value")) or 0
         with deps.session_factory.begin() as session:
             prompts.respond_to_prompt(
                 session,
-                *actor(body),
+                *actor(context),
                 delivery_id,
                 RESPONSE_BY_ACTION[action["action_id"]],
             )
@@ -34,11 +34,11 @@ def register(app: App, deps: AppDeps) -> None:
         if not context.get("recorded"):  # refused (not their prompt): the message they clicked stays as it was
             return
         container = body.get("container") or {}
-        prompt_text = (body.get("message") or {}).get("text", "")
+        prompt_text = text_of(body.get("message"), "text")
         status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
         text, blocks = responded_message(prompt_text, status)
         deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
-        refresh_home(deps, *actor(body))
+        refresh_home(deps, *actor(context))
 
     for action_id in RESPONSE_BY_ACTION:
         app.action(action_id)(ack=record, lazy=[update_in_place])

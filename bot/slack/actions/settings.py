@@ -19,7 +19,7 @@ from bot.slack.blocks.settings import (
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message
 from bot.slack.homes import refresh_home
-from bot.slack.payloads import actor
+from bot.slack.payloads import actor, text_of
 from bot.store.leads import workspace_of
 
 FIRST_FIELD = "prompt_time"  # where an error that belongs to no one field is shown
@@ -29,14 +29,14 @@ def register(app: App, deps: AppDeps) -> None:
     """Register the timezone search and the modal's submission."""
 
     def timezones(ack: Ack, payload: dict[str, Any]) -> None:
-        ack(options=timezone_options(str(payload.get("value") or "")))
+        ack(options=timezone_options(text_of(payload, "value")))
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         chosen = read_settings((view.get("state") or {}).get("values") or {})
         if isinstance(chosen, dict):
             ack(response_action="errors", errors=chosen)
             return
-        team_id, user_id = actor(body)
+        team_id, user_id = actor(context)
         try:
             with deps.session_factory.begin() as session:
                 lead = settings.save(session, team_id, user_id, chosen, deps.clock())
@@ -52,9 +52,9 @@ def register(app: App, deps: AppDeps) -> None:
         context["saved"] = True
         ack(response_action="update", view=saved_view(when, scorecard, timezone))
 
-    def republish(body: dict[str, Any], context: BoltContext) -> None:
+    def republish(context: BoltContext) -> None:
         if context.get("saved"):
-            refresh_home(deps, *actor(body))
+            refresh_home(deps, *actor(context))
 
     app.options(TIMEZONE_ACTION)(timezones)
     app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[republish])

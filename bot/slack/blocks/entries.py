@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bot.coaching.categories import CATEGORIES, label
 from bot.services.entries import Draft, Filed, Removed
 from bot.slack.blocks.kit import Block, actions, button, clip, context, section
+from bot.slack.payloads import parse_id
 from bot.slack.text import escape_mrkdwn
 
 EDIT_ACTION = "entry_edit"
-SHARE_ACTION = "entry_share"
+SHARE_ACTION = "entry_make_shareable"  # value "<entry id>:<revision>": the words the lead saw when they chose
+PRIVATE_ACTION = "entry_make_private"  # value "<entry id>"
+LEGACY_TOGGLE_ACTION = "entry_share"  # older messages' blind toggle: now it only ever keeps the entry private
 DELETE_ACTION = "entry_delete"
 MODAL_CALLBACK = "entry_modal"
 TEXT_BLOCK, TEXT_ACTION = "answer", "answer_text"
@@ -23,6 +26,13 @@ ANSWER_MAX = 3000  # Slack's limit for a plain_text_input
 PREVIEW_MAX = 600
 
 DELETED = "Deleted from your log."
+MOVED = "This answer continues below: its latest acknowledgement is next to your newest message."
+SHARED_NOTE = "May appear in the team digest, with your name."
+PRIVATE_NOTE = "Private to you: it's counted in your own scorecard only."
+UNSHARED_NOTE = (
+    "Private again: its words changed after you shared it, and only words you have seen shared reach the digest. "
+    "Share it again if these may appear too."
+)
 DELETED_KEEPS_DM = "Deleted from your log. Your message in this DM stays: delete it too if you like."
 
 
@@ -33,6 +43,7 @@ class ModalContext:
     delivery_id: int | None = None
     entry_id: int | None = None
     response_url: str | None = None  # set when the entry's acknowledgement was ephemeral
+    revision: int | None = None  # the words the correction modal showed, which its sharing choice applies to
 
     def dump(self) -> str:
         """Serialise for private_metadata."""
@@ -47,12 +58,18 @@ class ModalContext:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        delivery_id, entry_id, url = data.get("delivery_id"), data.get("entry_id"), data.get("response_url")
+        url = data.get("response_url")
         return cls(
-            delivery_id=delivery_id if isinstance(delivery_id, int) else None,
-            entry_id=entry_id if isinstance(entry_id, int) else None,
+            delivery_id=_number(data.get("delivery_id")),
+            entry_id=_number(data.get("entry_id")),
             response_url=url if isinstance(url, str) else None,
+            revision=_number(data.get("revision")),
         )
+
+
+def _number(value: object) -> int | None:
+    """An id we wrote into private_metadata: a JSON number within range; anything else is not ours."""
+    return parse_id(value) if isinstance(value, int) else None
 
 
 def category_list(categories: tuple[str, ...]) -> str:
@@ -68,23 +85,42 @@ def logged_message(filed: Filed) -> tuple[str, list[Block]]:
         understood = "Logged. I couldn't tell what kind of impact this was: pick categories?"
     if filed.appended:
         understood = f"Added to your answer. {understood}"
-    sharing = (
-        "May appear in the team digest, with your name."
-        if filed.shareable
-        else "Private to you: it's counted in your own scorecard only."
-    )
+    sharing = SHARED_NOTE if filed.shareable else (UNSHARED_NOTE if filed.unshared else PRIVATE_NOTE)
     value = str(filed.entry_id)
     blocks = [
         section(escape_mrkdwn(understood)),
         context(sharing),
         actions(
             button("Change categories", EDIT_ACTION, value),
-            button("Keep private" if filed.shareable else "Share in digest", SHARE_ACTION, value),
+            sharing_button(filed.entry_id, filed.shareable, filed.revision),
             delete_button(value),
             block_id="entry_actions",
         ),
     ]
-    return understood, blocks
+    return f"{understood} {sharing}", blocks
+
+
+def sharing_button(entry_id: int, shareable: bool, revision: int) -> Block:
+    """The button that sets the other sharing state; it carries the state it sets (and the words it shares)."""
+    if shareable:
+        return button("Keep private", PRIVATE_ACTION, str(entry_id))
+    return button("Share in digest", SHARE_ACTION, f"{entry_id}:{revision}")
+
+
+def read_sharing_value(value: object) -> tuple[int, int | None] | None:
+    """(entry id, revision) from a sharing button's value; the revision is None when it carries none."""
+    if not isinstance(value, str):
+        return None
+    entry, _, revision = value.partition(":")
+    entry_id = parse_id(entry)
+    if entry_id is None:
+        return None
+    return entry_id, parse_id(revision)
+
+
+def moved_message() -> tuple[str, list[Block]]:
+    """What an entry's earlier acknowledgement says once a newer message carries it."""
+    return MOVED, [context(MOVED)]
 
 
 def deleted_message(removed: Removed) -> tuple[str, list[Block]]:
@@ -135,6 +171,7 @@ def entry_modal(
     else:
         blocks.append(context(f"“{clip(draft.text, PREVIEW_MAX)}”"))  # stored as Slack sent it: escaped
         chosen, shareable = draft.categories, draft.shareable
+        modal = replace(modal, revision=draft.revision)
     blocks.append(_categories_input(chosen, optional=draft is None))
     blocks.append(_sharing_input(shareable))
     title = "Correct entry" if draft else ("Answer" if prompt_text else "Log impact")

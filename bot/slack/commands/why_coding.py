@@ -21,7 +21,7 @@ from bot.slack.blocks.diagnostic import (
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message, on_failure_tell
 from bot.slack.homes import refresh_home
-from bot.slack.payloads import actor
+from bot.slack.payloads import actor, parse_id, text_of
 from bot.slack.text import render
 
 COMMAND = "/why-am-i-coding"
@@ -29,7 +29,7 @@ COMMAND = "/why-am-i-coding"
 
 def is_stats(command: dict[str, Any]) -> bool:
     """`/why-am-i-coding stats`."""
-    return str(command.get("text") or "").strip().lower() == "stats"
+    return text_of(command, "text").strip().lower() == "stats"
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -47,47 +47,45 @@ def register(app: App, deps: AppDeps) -> None:
         )
 
     def open_modal(command: dict[str, Any]) -> None:
-        deps.sender.open_view(command["trigger_id"], diagnostic_modal(str(command.get("text") or "")))
+        deps.sender.open_view(command["trigger_id"], diagnostic_modal(text_of(command, "text")))
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         answers = check_answers(*read_diagnostic((view.get("state") or {}).get("values") or {}))
         if not isinstance(answers, Answers):
             ack(response_action="errors", errors={FIELDS[question]: text for question, text in answers.items()})
             return
-        user = body["user"]
         try:
             with deps.session_factory.begin() as session:
                 context["verdict"] = diagnostics.record(
-                    session, str(user.get("team_id")), str(user["id"]), answers, deps.settings.timezone, deps.clock()
+                    session, *actor(context), answers, deps.settings.timezone, deps.clock()
                 )
         except Exception as error:  # the modal stays open with the reason, and nothing was saved
             ack(response_action="errors", errors={FIELDS["task"]: friendly_message(error)})
             return
         ack()
 
-    def send_verdict(body: dict[str, Any], context: BoltContext) -> None:
+    def send_verdict(context: BoltContext) -> None:
         verdict = context.get("verdict")
         if isinstance(verdict, diagnostics.Verdict):
             text, blocks = verdict_message(deps.templates, verdict)
-            deps.sender.post_message(body["user"]["id"], text, blocks)
-            refresh_home(deps, *actor(body))
+            team_id, user_id = actor(context)
+            deps.sender.post_message(user_id, text, blocks)
+            refresh_home(deps, team_id, user_id)
 
-    def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         outcome = next(key for key, action_id in OUTCOME_ACTIONS.items() if action_id == action["action_id"])
-        value = str(action.get("value") or "")
+        diagnostic_id = parse_id(action.get("value")) or 0
 
         def work() -> None:
             with deps.session_factory.begin() as session:
-                verdict = diagnostics.record_outcome(
-                    session, body["user"]["team_id"], body["user"]["id"], int(value or 0), outcome, deps.clock()
-                )
+                verdict = diagnostics.record_outcome(session, *actor(context), diagnostic_id, outcome, deps.clock())
             message, container = body.get("message") or {}, body.get("container") or {}
             blocks = outcome_recorded(list(message.get("blocks") or []), verdict)
-            text = message.get("text", "")
+            text = text_of(message, "text")
             deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
 
         on_failure_tell(respond, work)
-        refresh_home(deps, *actor(body))
+        refresh_home(deps, *actor(context))
 
     app.command(COMMAND, matchers=[is_stats])(stats)
     app.command(COMMAND)(ack=ack_now, lazy=[open_modal])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.services import workspaces
 from bot.slack.deps import AppDeps
 from bot.slack.events import messages
 from bot.slack.homes import publish_home
+from bot.slack.payloads import actor
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -18,14 +19,15 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home":
-            publish_home(deps, body["team_id"], event["user"])
+    def home_opened(event: dict[str, Any], context: BoltContext) -> None:
+        team_id, user_id = actor(context)
+        if event.get("tab", "home") == "home" and user_id:
+            publish_home(deps, team_id, user_id)
 
-    def workspace_gone(body: dict[str, Any]) -> None:
+    def workspace_gone(context: BoltContext) -> None:
         # Runs before Slack is answered: if the database is down, Slack retries the event.
         with deps.session_factory.begin() as session:
-            workspaces.deactivate(session, body["team_id"])
+            workspaces.deactivate(session, str(context.team_id), deps.clock())
 
     app.event("app_home_opened")(ack=ack_now, lazy=[home_opened])
     app.event("app_uninstalled")(workspace_gone)

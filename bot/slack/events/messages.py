@@ -14,6 +14,7 @@ from bot.slack.blocks.kit import section
 from bot.slack.deps import AppDeps
 from bot.slack.homes import refresh_home
 from bot.slack.logged import show_filed, show_removed
+from bot.slack.payloads import actor, text_of
 from bot.store.events import first_time
 
 CAPTURED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
@@ -25,14 +26,18 @@ def register(app: App, deps: AppDeps) -> None:
     def store(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         # Runs before Slack is answered: if the database fails, nothing is committed (the event id included)
         # and the error handler answers 503, so Slack's retry stores it exactly once.
-        team_id, event_id = str(body.get("team_id") or ""), body.get("event_id")
-        if event.get("channel_type") == "im" and event.get("channel") and team_id and not _from_a_bot(event):
+        team_id, user_id = actor(context)
+        if _is_tombstone(event):  # Slack names itself as the tombstone's author: the lead wrote what it replaced
+            user_id = text_of(event.get("previous_message"), "user")
+        context["author"] = user_id
+        event_id = text_of(body, "event_id")
+        if event.get("channel_type") == "im" and text_of(event, "channel") and user_id and not _from_a_bot(event):
             with deps.session_factory.begin() as session:
-                if event_id is None or first_time(session, str(event_id), team_id, deps.clock()):
-                    context["outcome"] = _apply(deps, session, team_id, event)
+                if not event_id or first_time(session, event_id, team_id, deps.clock()):
+                    context["outcome"] = _apply(deps, session, team_id, user_id, event)
         ack()
 
-    def acknowledge(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    def acknowledge(event: dict[str, Any], context: BoltContext) -> None:
         outcome = context.get("outcome")
         if isinstance(outcome, Notice):
             text = notice_text(outcome.kind)
@@ -41,39 +46,47 @@ def register(app: App, deps: AppDeps) -> None:
             show_filed(deps, outcome, event["channel"])
         elif isinstance(outcome, Removed):
             show_removed(deps, outcome)
-        if isinstance(outcome, Filed | Removed) and event.get("user"):
-            refresh_home(deps, str(body["team_id"]), str(event["user"]))
+        if isinstance(outcome, Filed | Removed):
+            refresh_home(deps, actor(context)[0], str(context["author"]))
 
     app.event("message")(ack=store, lazy=[acknowledge])
 
 
-def _apply(deps: AppDeps, session: Session, team_id: str, event: dict[str, Any]) -> Filed | Notice | Removed | None:
-    """Store what one message event says; None when there is nothing to store or acknowledge."""
-    subtype, channel, now = event.get("subtype"), str(event["channel"]), deps.clock()
-    inner = event.get("message")
-    message: dict[str, Any] = inner if isinstance(inner, dict) else {}
-    if subtype in CAPTURED_SUBTYPES and event.get("user") and event.get("ts"):
-        thread_ts = event.get("thread_ts")
+def _apply(
+    deps: AppDeps, session: Session, team_id: str, user_id: str, event: dict[str, Any]
+) -> Filed | Notice | Removed | None:
+    """Store what one message event by `user_id` says; None when there is nothing to store or acknowledge.
+
+    Edits and deletions name the message's author (Bolt reads it from the message): only their own messages move."""
+    subtype, channel, now = event.get("subtype"), text_of(event, "channel"), deps.clock()
+    message, ts = event.get("message"), text_of(event, "ts")
+    if subtype in CAPTURED_SUBTYPES and text_of(event, "user") == user_id and ts:
+        thread_ts = text_of(event, "thread_ts")
         return entries.capture_message(
             session,
             deps.rules,
             team_id=team_id,
-            user_id=str(event["user"]),
+            user_id=user_id,
             channel=channel,
-            ts=str(event["ts"]),
-            thread_ts=str(thread_ts) if thread_ts and thread_ts != event["ts"] else None,
-            text=str(event.get("text") or ""),
+            ts=ts,
+            thread_ts=thread_ts if thread_ts and thread_ts != ts else None,
+            text=text_of(event, "text"),
             default_timezone=deps.settings.timezone,
             now=now,
         )
-    if subtype == "message_changed" and message.get("ts"):
-        if message.get("subtype") == "tombstone":  # a deleted message that has a thread stays as a tombstone
-            return entries.delete_message(session, deps.rules, channel, str(message["ts"]), now)
-        text = str(message.get("text") or "")
-        return entries.edit_message(session, deps.rules, channel, str(message["ts"]), text, now)
-    if subtype == "message_deleted" and event.get("deleted_ts"):
-        return entries.delete_message(session, deps.rules, channel, str(event["deleted_ts"]), now)
+    changed = text_of(message, "ts")
+    if subtype == "message_changed" and changed:
+        if _is_tombstone(event):  # a deleted message that has a thread stays as a tombstone
+            return entries.delete_message(session, deps.rules, team_id, user_id, channel, changed, now)
+        text = text_of(message, "text")
+        return entries.edit_message(session, deps.rules, team_id, user_id, channel, changed, text, now)
+    if subtype == "message_deleted" and text_of(event, "deleted_ts"):
+        return entries.delete_message(session, deps.rules, team_id, user_id, channel, text_of(event, "deleted_ts"), now)
     return None
+
+
+def _is_tombstone(event: dict[str, Any]) -> bool:
+    return event.get("subtype") == "message_changed" and text_of(event.get("message"), "subtype") == "tombstone"
 
 
 def _from_a_bot(event: dict[str, Any]) -> bool:
