@@ -8,6 +8,7 @@ import http.client
 import importlib
 import io
 import json
+import logging
 import pkgutil
 import re
 import socket
@@ -35,7 +36,7 @@ from bot.config import Settings
 from bot.slack.app import create_app
 from bot.slack.blocks.diagnostic import MODAL_CALLBACK as DIAGNOSTIC_CALLBACK
 from bot.slack.blocks.diagnostic import OUTCOME_ACTIONS
-from bot.slack.blocks.entries import DELETE_ACTION, EDIT_ACTION, SHARE_ACTION
+from bot.slack.blocks.entries import DELETE_ACTION, EDIT_ACTION, LEGACY_TOGGLE_ACTION, PRIVATE_ACTION, SHARE_ACTION
 from bot.slack.blocks.entries import MODAL_CALLBACK as ENTRY_CALLBACK
 from bot.slack.blocks.forget import MODAL_CALLBACK as FORGET_CALLBACK
 from bot.slack.blocks.home import (
@@ -54,7 +55,7 @@ from bot.slack.handling import CANNOT_STORE, DATABASE_DOWN
 from bot.slack.payloads import NOT_INSTALLED
 from bot.slack.sender import make_client
 from bot.store.db import database_answers, make_engine, make_session_factory
-from bot.store.models import Base, Delivery, Diagnostic, ImpactEntry, Lead
+from bot.store.models import Base, Delivery, Diagnostic, ImpactEntry, Lead, Reply
 from bot.web import MAX_BODY_BYTES, make_wsgi_app
 from tests.seed import add_diagnostic, add_entry, add_prompt, enroll
 from tests.slack_api import Call, SlackAPIServer
@@ -75,7 +76,8 @@ SUBCOMMANDS = (
     *("help", "stats"),
 )
 ACTION_IDS = (
-    *(EDIT_ACTION, SHARE_ACTION, DELETE_ACTION, ANSWER_ACTION, SKIP_ACTION, REJECT_ACTION, *OUTCOME_ACTIONS.values()),
+    *(EDIT_ACTION, SHARE_ACTION, PRIVATE_ACTION, LEGACY_TOGGLE_ACTION, DELETE_ACTION, ANSWER_ACTION, SKIP_ACTION),
+    *(REJECT_ACTION, *OUTCOME_ACTIONS.values()),
     *(START_ACTION, REFLECT_ACTION, LOG_ACTION, CODING_ACTION, SETTINGS_ACTION, PAUSE_ACTION, RESUME_ACTION),
     *(TIMEZONE_ACTION, "no_such_action"),
 )
@@ -127,6 +129,19 @@ def assert_polite(text: str) -> None:
 def innocent(text: str) -> bool:
     """Generated text that neither is the victim's user id nor mentions errors."""
     return VICTIM not in text and not MENTIONS_ERRORS.search(text)
+
+
+@pytest.fixture(autouse=True)
+def nothing_logged_as_a_failure(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Over every test here: no record at ERROR or above, and no traceback at any level (bad input is not a fault)."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    loud = [
+        f"{record.levelname} {record.name}: {record.getMessage()[:200]}"
+        for record in (*caplog.get_records("setup"), *caplog.get_records("call"), *caplog.records)
+        if record.levelno >= logging.ERROR or record.exc_info or "Traceback" in record.getMessage()
+    ]
+    assert not loud, loud
 
 
 # ---------------------------------------------------------------- the app, with lazy listeners a test can wait for
@@ -617,7 +632,16 @@ def test_an_event_with_missing_or_wrong_typed_fields_never_fails(
     guard.check(post(wsgi, json.dumps(body).encode(), "application/json"))
 
 
-STATS_COMMAND = form({"command": "/why-am-i-coding", "text": "stats", "team_id": TEAM_ID, "user_id": ACTOR})
+STATS_COMMAND = form(
+    {
+        "command": "/why-am-i-coding",
+        "text": "stats",
+        "team_id": TEAM_ID,
+        "user_id": ACTOR,
+        "trigger_id": "t",
+        "response_url": "https://hooks.slack.com/commands/T0TEAM/1/x",
+    }
+)
 HOME_OPENED = json.dumps(
     {"type": "event_callback", "team_id": TEAM_ID, "event": {"type": "app_home_opened", "user": ACTOR, "tab": "home"}}
 ).encode()
@@ -878,6 +902,8 @@ BUTTONS = {
     "change categories": (EDIT_ACTION, "entry"),
     "share": (SHARE_ACTION, "entry"),
     "delete": (DELETE_ACTION, "entry"),
+    "keep private": (PRIVATE_ACTION, "entry"),
+    "an older message's sharing toggle": (LEGACY_TOGGLE_ACTION, "entry"),
     "answer": (ANSWER_ACTION, "delivery"),
     "skip": (SKIP_ACTION, "delivery"),
     "not a good prompt": (REJECT_ACTION, "delivery"),
@@ -905,7 +931,14 @@ def test_a_button_naming_another_leads_row_is_refused_and_their_dm_is_left_alone
     assert response.status == 200
     assert not [call for call in slack.calls() if call.params.get("channel") == victim_dm]
     told = [str(call.params.get("text")) for call in slack.calls("response_url")]
-    if action_id in (EDIT_ACTION, SHARE_ACTION, DELETE_ACTION, *OUTCOME_ACTIONS.values()):
+    if action_id in (
+        EDIT_ACTION,
+        SHARE_ACTION,
+        PRIVATE_ACTION,
+        LEGACY_TOGGLE_ACTION,
+        DELETE_ACTION,
+        *OUTCOME_ACTIONS.values(),
+    ):
         assert told, "nobody was told"
         assert all("isn't yours" in text for text in told), told
 
@@ -949,3 +982,129 @@ def test_text_or_ids_the_database_refuses_get_a_polite_answer_not_a_retry(
         assert NOT_INSTALLED in answer
     else:
         assert "Logged" in answer or CANNOT_STORE in answer  # SQLite stores it all; PostgreSQL refuses it, says so
+
+
+# ---------------------------------------------------------------- odd values: ids that aren't, text Slack can send
+
+ODD_IDS = ("²", "١", "1.0", "0x1", "-1", " 1", "1\n", "9" * 30, "99999999999")  # isdigit() is true of the first two
+ID_BUTTONS = (
+    *(EDIT_ACTION, SHARE_ACTION, PRIVATE_ACTION, LEGACY_TOGGLE_ACTION, DELETE_ACTION),
+    *(ANSWER_ACTION, SKIP_ACTION, REJECT_ACTION, *OUTCOME_ACTIONS.values()),
+)
+
+
+@pytest.mark.parametrize("value", ODD_IDS)
+@pytest.mark.parametrize("action_id", ID_BUTTONS)
+def test_a_button_whose_value_is_not_an_id_gets_a_polite_answer(
+    action_id: str,
+    value: str,
+    requests: SlackRequests,
+    slack: SlackAPIServer,
+    lazies: Lazies,
+    engine: Engine,
+    victim: SeededLead,
+) -> None:
+    guard = Guard(slack, lazies, engine)
+    dm = SlackAPIServer.dm_channel_id(ACTOR)
+    response = requests.message_button(action_id, value, channel=dm, message_ts="1763890000.000100")
+    guard.check(Answer(response.status, str(response.body)))
+    assert response.status == 200
+    for call in said(slack):
+        assert_polite(json.dumps(call.params))
+
+
+@pytest.mark.parametrize("entry_id", [10**22, -1, 0, 2**31, "1", 1.5, True, None])
+def test_private_metadata_with_an_impossible_id_gets_a_polite_answer(
+    entry_id: Any, requests: SlackRequests, slack: SlackAPIServer, lazies: Lazies, engine: Engine, victim: SeededLead
+) -> None:
+    guard = Guard(slack, lazies, engine)
+    metadata = json.dumps({"entry_id": entry_id, "delivery_id": entry_id, "revision": entry_id})
+    values = {"categories": {"categories_select": {"selected_options": []}}}
+    response = requests.view_submission(ENTRY_CALLBACK, values, private_metadata=metadata, user_id=ACTOR)
+    guard.check(Answer(response.status, str(response.body)))
+    assert response.status == 200
+
+
+def test_a_lone_surrogate_in_a_dm_is_stored_as_a_replacement_character(
+    requests: SlackRequests,
+    slack: SlackAPIServer,
+    lazies: Lazies,
+    engine: Engine,
+    victim: SeededLead,
+    session_factory: sessionmaker[Session],
+) -> None:
+    guard = Guard(slack, lazies, engine)
+    dm = SlackAPIServer.dm_channel_id(ACTOR)
+    event = {"type": "message", "channel": dm, "channel_type": "im", "user": ACTOR, "ts": "1763890001.000100"}
+    response = requests.event({**event, "text": "unblocked \ud800Sam \x00 on the deploy \udfff"})
+    guard.check(Answer(response.status, str(response.body)))
+    assert response.status == 200
+    with session_factory() as session:
+        stored = session.scalars(select(Reply.text).where(Reply.message_ts == "1763890001.000100")).one()
+    assert stored == "unblocked \ufffdSam \ufffd on the deploy \ufffd"
+    changed = {"type": "message", "subtype": "message_changed", "channel": dm, "channel_type": "im"}
+    edit = {"ts": "1763890001.000100", "user": ACTOR, "text": "unblocked \udbffSam"}
+    assert requests.event({**changed, "ts": "1763890002.000100", "message": edit}).status == 200
+    lazies.settle()
+    with session_factory() as session:
+        stored = session.scalars(select(Reply.text).where(Reply.message_ts == "1763890001.000100")).one()
+    assert stored == "unblocked \ufffdSam"
+
+
+def test_a_lone_surrogate_in_a_modal_is_stored_as_a_replacement_character(
+    requests: SlackRequests,
+    slack: SlackAPIServer,
+    lazies: Lazies,
+    engine: Engine,
+    victim: SeededLead,
+    session_factory: sessionmaker[Session],
+) -> None:
+    values = {"answer": {"answer_text": {"value": "paired with \ud83dAna"}}}
+    response = requests.view_submission(ENTRY_CALLBACK, values, user_id=ACTOR)
+    assert response.status == 200
+    lazies.settle()
+    with session_factory() as session:
+        texts = list(session.scalars(select(ImpactEntry.text).where(ImpactEntry.source == "modal")))
+    assert texts == ["paired with \ufffdAna"]
+
+
+def deep(levels: int) -> Any:
+    nested: Any = "x"
+    for _ in range(levels):
+        nested = {"a": nested}
+    return nested
+
+
+@pytest.mark.parametrize("field", ["text", "user", "ts", "channel", "thread_ts", "message", "previous_message"])
+def test_a_900_deep_object_in_an_event_field_is_answered_without_a_traceback(
+    field: str, requests: SlackRequests, slack: SlackAPIServer, lazies: Lazies, engine: Engine, victim: SeededLead
+) -> None:
+    guard = Guard(slack, lazies, engine)
+    dm = SlackAPIServer.dm_channel_id(ACTOR)
+    event = {"type": "message", "channel": dm, "channel_type": "im", "user": ACTOR, "text": "hi", "ts": "1763890003.1"}
+    if field in ("message", "previous_message"):
+        event["subtype"] = "message_changed"
+    response = requests.event({**event, field: deep(900)})
+    guard.check(Answer(response.status, str(response.body)))
+    assert response.status == 200
+
+
+@pytest.mark.parametrize("where", ["value", "action_id", "block_id"])
+def test_a_900_deep_object_in_a_button_is_answered_without_a_traceback(
+    where: str, requests: SlackRequests, slack: SlackAPIServer, lazies: Lazies, engine: Engine, victim: SeededLead
+) -> None:
+    guard = Guard(slack, lazies, engine)
+    dm = SlackAPIServer.dm_channel_id(ACTOR)
+    action = {"type": "button", "action_id": SHARE_ACTION, "block_id": "b", "value": "1:1", where: deep(900)}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": ACTOR, "team_id": TEAM_ID},
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": dm},
+        "channel": {"id": dm},
+        "trigger_id": "t",
+        "actions": [action],
+    }
+    response = requests.interaction(payload)
+    guard.check(Answer(response.status, str(response.body)))
+    assert response.status in (200, 404)  # 404: no listener has that action id (Bolt's own answer)

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.slack import actions, commands, events
 from bot.slack.deps import AppDeps
 from bot.slack.handling import handle_error
-from bot.slack.payloads import only_installed
+from bot.slack.payloads import screen
 from bot.slack.sender import SlackSender
 from bot.slack.text import make_environment
 from bot.store.models import utcnow
@@ -71,8 +71,9 @@ def create_app(
         token_verification_enabled=False,
         logger=logging.getLogger("bot.slack.app"),
         listener_executor=executor,
-        # Before Bolt's own authorization, which may call auth.test: another workspace's request costs no Slack call.
-        before_authorize=only_installed(team_id),
+        # Before Bolt reads the request for its own authorization (which may call auth.test): another workspace's
+        # request, or one of a shape Slack never sends, costs no Slack call and no traceback.
+        before_authorize=screen(team_id),
     )
     logging.getLogger(f"slack_bolt.{RequestVerification.__name__}").addFilter(_WITHOUT_REQUEST_BODY)
     app.error(handle_error)

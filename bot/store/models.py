@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
@@ -48,6 +49,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class SlackText(TypeDecorator[str]):
+    """Text as Slack sent it, made storable: a NUL or an unpaired surrogate (which JSON can carry and no database
+    encoding can) becomes U+FFFD, so such a message is kept rather than refused."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Replace what no database can store; leave everything else alone."""
+        if value is None or _UNSTORABLE.search(value) is None:
+            return value
+        return _UNSTORABLE.sub("\ufffd", value)
+
+
+class LongSlackText(SlackText):
+    """SlackText of any length."""
+
+    impl = Text
+    cache_ok = True
+
+
 def utcnow() -> datetime:
     """The current instant, timezone-aware."""
     return datetime.now(UTC)
@@ -66,7 +91,7 @@ class Base(DeclarativeBase):
     """The one declarative base; constraint names are fixed so migrations are portable."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), str: String(255)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), str: SlackText(255)}
 
 
 class Workspace(Base):
@@ -74,15 +99,15 @@ class Workspace(Base):
 
     __tablename__ = "workspaces"
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(SlackText(32), primary_key=True)
     name: Mapped[str | None]
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    digest_channel: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(SlackText(64), default="UTC")
+    digest_channel: Mapped[str | None] = mapped_column(SlackText(32))
     digest_weekday: Mapped[int] = mapped_column(Integer, default=5)  # ISO weekday, 5 = Friday
     digest_time: Mapped[time] = mapped_column(Time, default=time(16, 0))
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
-    digest_set_by: Mapped[str | None] = mapped_column(String(32))  # told if the channel can't be posted to
-    installer_user_id: Mapped[str | None] = mapped_column(String(32))
+    digest_set_by: Mapped[str | None] = mapped_column(SlackText(32))  # told if the channel can't be posted to
+    installer_user_id: Mapped[str | None] = mapped_column(SlackText(32))
     digest_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a channel, or off
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     uninstalled_at: Mapped[datetime | None] = mapped_column(index=True)  # its data goes after the retention window
@@ -98,18 +123,18 @@ class Lead(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(SlackText(32))
     display_name: Mapped[str | None]
-    timezone: Mapped[str | None] = mapped_column(String(64))  # None: the workspace's
+    timezone: Mapped[str | None] = mapped_column(SlackText(64))  # None: the workspace's
     prompt_time: Mapped[time] = mapped_column(Time, default=time(16, 30))
-    workdays: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekday digits
+    workdays: Mapped[str] = mapped_column(SlackText(7), default="12345")  # ISO weekday digits
     summary_weekday: Mapped[int] = mapped_column(Integer, default=5)
     summary_time: Mapped[time | None] = mapped_column(Time)  # None: the prompt time
     share_by_default: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[date | None] = mapped_column(Date)  # inclusive, in the lead's local dates
     enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once Slack says unreachable
-    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    dm_channel: Mapped[str | None] = mapped_column(SlackText(32))
     next_prompt_at: Mapped[datetime | None] = mapped_column(index=True)
     next_summary_at: Mapped[datetime | None] = mapped_column(index=True)
     invited_at: Mapped[datetime | None]
@@ -130,18 +155,18 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # prompt | reflect | summary | digest
-    period_key: Mapped[str] = mapped_column(String(40))  # local date, ISO week, or a one-off key
-    recipient: Mapped[str] = mapped_column(String(32))  # user id or channel id
-    prompt_id: Mapped[str | None] = mapped_column(String(64))
-    channel: Mapped[str | None] = mapped_column(String(32))
-    ts: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    kind: Mapped[str] = mapped_column(SlackText(16))  # prompt | reflect | summary | digest
+    period_key: Mapped[str] = mapped_column(SlackText(40))  # local date, ISO week, or a one-off key
+    recipient: Mapped[str] = mapped_column(SlackText(32))  # user id or channel id
+    prompt_id: Mapped[str | None] = mapped_column(SlackText(64))
+    channel: Mapped[str | None] = mapped_column(SlackText(32))
+    ts: Mapped[str | None] = mapped_column(SlackText(32))
+    status: Mapped[str] = mapped_column(SlackText(16), default="claimed")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(SlackText(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -154,13 +179,13 @@ class ImpactEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
-    text: Mapped[str] = mapped_column(Text)  # the lead's words; for DMs, their messages joined in order
-    source: Mapped[str] = mapped_column(String(16))  # dm | modal | command
+    text: Mapped[str] = mapped_column(LongSlackText)  # the lead's words; for DMs, their messages joined in order
+    source: Mapped[str] = mapped_column(SlackText(16))  # dm | modal | command
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)  # for the words at `revision`, never later ones
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bumped when the words change
     categories_by_lead: Mapped[bool] = mapped_column(Boolean, default=False)  # the lead's correction wins
-    ack_channel: Mapped[str | None] = mapped_column(String(32))  # our "Logged: …" message, kept up to date
-    ack_ts: Mapped[str | None] = mapped_column(String(32))
+    ack_channel: Mapped[str | None] = mapped_column(SlackText(32))  # our "Logged: …" message, kept up to date
+    ack_ts: Mapped[str | None] = mapped_column(SlackText(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 
@@ -174,10 +199,10 @@ class Reply(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("impact_entries.id", ondelete="CASCADE"), index=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16))  # thread | dm
-    channel: Mapped[str] = mapped_column(String(32))
-    message_ts: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(LongSlackText)
+    source: Mapped[str] = mapped_column(SlackText(16))  # thread | dm
+    channel: Mapped[str] = mapped_column(SlackText(32))
+    message_ts: Mapped[str] = mapped_column(SlackText(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 
@@ -188,7 +213,7 @@ class EntryCategory(Base):
     __tablename__ = "entry_categories"
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("impact_entries.id", ondelete="CASCADE"), primary_key=True)
-    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(SlackText(32), primary_key=True)
 
 
 class Diagnostic(Base):
@@ -199,12 +224,12 @@ class Diagnostic(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    task: Mapped[str] = mapped_column(Text)
-    ownership: Mapped[str] = mapped_column(String(16))  # yes | with_support | no
-    pull: Mapped[str] = mapped_column(String(16))  # strategic | hiding | leverage | dopamine
+    task: Mapped[str] = mapped_column(LongSlackText)
+    ownership: Mapped[str] = mapped_column(SlackText(16))  # yes | with_support | no
+    pull: Mapped[str] = mapped_column(SlackText(16))  # strategic | hiding | leverage | dopamine
     hours: Mapped[float | None] = mapped_column(Float)
-    verdict: Mapped[str] = mapped_column(String(16))
-    outcome: Mapped[str | None] = mapped_column(String(16))  # delegated | paired | myself
+    verdict: Mapped[str] = mapped_column(SlackText(16))
+    outcome: Mapped[str | None] = mapped_column(SlackText(16))  # delegated | paired | myself
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome_at: Mapped[datetime | None]
 
@@ -214,6 +239,6 @@ class ProcessedEvent(Base):
 
     __tablename__ = "processed_events"
 
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(SlackText(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(SlackText(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

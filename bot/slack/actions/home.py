@@ -23,7 +23,7 @@ from bot.slack.deps import AppDeps
 from bot.slack.flows import new_entry_modal, reflect_now, settings_view
 from bot.slack.handling import friendly_message, tell_in_dm
 from bot.slack.homes import refresh_home
-from bot.slack.payloads import actor
+from bot.slack.payloads import actor, text_of
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -53,8 +53,7 @@ def register(app: App, deps: AppDeps) -> None:
         reflect_now(deps, team_id, user_id)
 
     def pause(team_id: str, user_id: str, body: dict[str, Any]) -> None:
-        [action] = body["actions"]
-        chosen = str(action.get("selected_date") or "")
+        chosen = text_of(body["actions"][0], "selected_date")
         with deps.session_factory.begin() as session:
             enrollment.pause(session, team_id, user_id, f"until {chosen}", deps.clock())
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
 
 from bot.services import prompts
 from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
 from bot.slack.deps import AppDeps
+from bot.slack.handling import on_failure_tell
 from bot.slack.homes import refresh_home
 from bot.slack.payloads import actor, parse_id, text_of
 
@@ -30,14 +32,15 @@ def register(app: App, deps: AppDeps) -> None:
         context["recorded"] = True
         ack()
 
-    def update_in_place(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    def update_in_place(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         if not context.get("recorded"):  # refused (not their prompt): the message they clicked stays as it was
             return
-        container = body.get("container") or {}
-        prompt_text = text_of(body.get("message"), "text")
+        container = body.get("container")
+        channel, ts = text_of(container, "channel_id"), text_of(container, "message_ts")
         status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
-        text, blocks = responded_message(prompt_text, status)
-        deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
+        text, blocks = responded_message(text_of(body.get("message"), "text"), status)
+        if channel and ts:  # the response is recorded either way; this only redraws the message clicked
+            on_failure_tell(respond, lambda: deps.sender.update_message(channel, ts, text, blocks))
         refresh_home(deps, *actor(context))
 
     for action_id in RESPONSE_BY_ACTION:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
 from bot.coaching.mentions import CHANNEL
@@ -17,18 +17,19 @@ from bot.slack.deps import AppDeps
 from bot.slack.flows import forget_view, settings_view
 from bot.slack.handling import on_failure_tell, respond_with
 from bot.slack.homes import refresh_home
+from bot.slack.payloads import actor, text_of
 from bot.slack.text import render
 
 
 def subcommand(command: dict[str, Any]) -> str:
     """The first word after /coach, lowercased."""
-    words = str(command.get("text") or "").split()
+    words = text_of(command, "text").split()
     return words[0].lower() if words else ""
 
 
 def argument(command: dict[str, Any]) -> str:
     """Everything after the subcommand."""
-    words = str(command.get("text") or "").split(maxsplit=1)
+    words = text_of(command, "text").split(maxsplit=1)
     return words[1].strip() if len(words) > 1 else ""
 
 
@@ -47,11 +48,11 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def refresh(command: dict[str, Any]) -> None:
-        refresh_home(deps, command["team_id"], command["user_id"])
+    def refresh(context: BoltContext) -> None:
+        refresh_home(deps, *actor(context))
 
-    def start(command: dict[str, Any], respond: Respond) -> None:
-        team_id, user_id = command["team_id"], command["user_id"]
+    def start(context: BoltContext, respond: Respond) -> None:
+        team_id, user_id = actor(context)
 
         def work() -> str:
             with deps.session_factory.begin() as session:
@@ -72,19 +73,19 @@ def register(app: App, deps: AppDeps) -> None:
     def help_text(ack: Ack) -> None:
         ack(text=render(deps.templates, "help.md.j2"))
 
-    def stop(ack: Ack, command: dict[str, Any]) -> None:
+    def stop(ack: Ack, context: BoltContext) -> None:
         with deps.session_factory.begin() as session:
-            enrollment.stop(session, command["team_id"], command["user_id"])
+            enrollment.stop(session, *actor(context))
         ack(text="Daily prompts are off. Everything you logged is kept; `/coach start` turns them back on.")
 
-    def pause(ack: Ack, command: dict[str, Any]) -> None:
+    def pause(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         with deps.session_factory.begin() as session:
-            last = enrollment.pause(session, command["team_id"], command["user_id"], argument(command), deps.clock())
+            last = enrollment.pause(session, *actor(context), argument(command), deps.clock())
         ack(text=f"Paused: no prompts through {last:%A %-d %B}. `/coach resume` ends the pause early.")
 
-    def resume(ack: Ack, command: dict[str, Any]) -> None:
+    def resume(ack: Ack, context: BoltContext) -> None:
         with deps.session_factory.begin() as session:
-            lead = enrollment.resume(session, command["team_id"], command["user_id"], deps.clock())
+            lead = enrollment.resume(session, *actor(context), deps.clock())
             timezone = lead.timezone or deps.settings.timezone
             when = format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else "soon"
         ack(text=f"Welcome back. Your next prompt arrives *{when}* ({timezone}).")
@@ -92,16 +93,16 @@ def register(app: App, deps: AppDeps) -> None:
     def open_modal(build: Callable[[AppDeps, str, str], dict[str, Any]]) -> Callable[..., None]:
         """A subcommand that opens a modal (inside the trigger's 3 seconds); problems are answered ephemerally."""
 
-        def run(command: dict[str, Any], respond: Respond) -> None:
+        def run(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
             def work() -> None:
-                deps.sender.open_view(command["trigger_id"], build(deps, command["team_id"], command["user_id"]))
+                deps.sender.open_view(command["trigger_id"], build(deps, *actor(context)))
 
             on_failure_tell(respond, work)
 
         return run
 
-    def summary(command: dict[str, Any], respond: Respond) -> None:
-        team_id, user_id = command["team_id"], command["user_id"]
+    def summary(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        team_id, user_id = actor(context)
 
         def work() -> str:
             if argument(command).lower() != "now":
@@ -116,8 +117,8 @@ def register(app: App, deps: AppDeps) -> None:
 
         respond_with(respond, work)
 
-    def digest(command: dict[str, Any], respond: Respond) -> None:
-        team_id, user_id = command["team_id"], command["user_id"]
+    def digest(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        team_id, user_id = actor(context)
 
         def work() -> str:
             found = CHANNEL.fullmatch(argument(command))
@@ -132,8 +133,8 @@ def register(app: App, deps: AppDeps) -> None:
 
         respond_with(respond, work)
 
-    def export_brag(command: dict[str, Any], respond: Respond) -> None:
-        team_id, user_id = command["team_id"], command["user_id"]
+    def export_brag(context: BoltContext, respond: Respond) -> None:
+        team_id, user_id = actor(context)
 
         def work() -> str:
             now = deps.clock()

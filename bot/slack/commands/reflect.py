@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
 from bot.slack.deps import AppDeps
 from bot.slack.flows import reflect_now
 from bot.slack.handling import respond_with
 from bot.slack.homes import refresh_home
+from bot.slack.payloads import actor
 
 
 def register(app: App, deps: AppDeps) -> None:
@@ -19,12 +18,12 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def send_prompt(command: dict[str, Any], respond: Respond) -> None:
+    def send_prompt(context: BoltContext, respond: Respond) -> None:
         def work() -> str:
-            reflect_now(deps, command["team_id"], command["user_id"])
+            reflect_now(deps, *actor(context))
             return "Here's one to think about: it's in our DM."
 
         respond_with(respond, work)
-        refresh_home(deps, command["team_id"], command["user_id"])
+        refresh_home(deps, *actor(context))
 
     app.command("/reflect")(ack=ack_now, lazy=[send_prompt])

@@ -38,9 +38,9 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def stats(ack: Ack, command: dict[str, Any]) -> None:
+    def stats(ack: Ack, context: BoltContext) -> None:
         with deps.session_factory() as session:
-            trend = diagnostics.recent_trend(session, command["team_id"], command["user_id"], deps.clock())
+            trend = diagnostics.recent_trend(session, *actor(context), deps.clock())
         ack(
             text=render(deps.templates, "diagnostic_stats.md.j2", trend=trend, verdicts=VERDICTS),
             response_type="ephemeral",
@@ -79,10 +79,11 @@ def register(app: App, deps: AppDeps) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
                 verdict = diagnostics.record_outcome(session, *actor(context), diagnostic_id, outcome, deps.clock())
-            message, container = body.get("message") or {}, body.get("container") or {}
-            blocks = outcome_recorded(list(message.get("blocks") or []), verdict)
-            text = text_of(message, "text")
-            deps.sender.update_message(container["channel_id"], container["message_ts"], text, blocks)
+            message, container = body.get("message") or {}, body.get("container")
+            channel, ts = text_of(container, "channel_id"), text_of(container, "message_ts")
+            blocks = outcome_recorded([b for b in message.get("blocks") or [] if isinstance(b, dict)], verdict)
+            if channel and ts:  # the outcome is recorded either way; this only redraws the message clicked
+                deps.sender.update_message(channel, ts, text_of(message, "text"), blocks)
 
         on_failure_tell(respond, work)
         refresh_home(deps, *actor(context))
