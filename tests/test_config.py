@@ -12,6 +12,7 @@ def test_defaults_follow_the_design(tmp_path: Path) -> None:
     assert (settings.port, settings.timezone, settings.post_rate, settings.log_level) == (3000, "UTC", 300, "INFO")
     assert settings.bot_token is None
     assert settings.digest_channel is None
+    assert settings.retention_days == 30
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -32,6 +33,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"PORT": "70000"}, "PORT"),
         ({"COACH_TIMEZONE": "Mars/Olympus"}, "COACH_TIMEZONE"),
         ({"COACH_POST_RATE": "0"}, "COACH_POST_RATE"),
+        ({"COACH_RETENTION_DAYS": "0"}, "COACH_RETENTION_DAYS"),
+        ({"COACH_RETENTION_DAYS": "a month"}, "COACH_RETENTION_DAYS"),
         ({"SLACK_BOT_TOKEN": "xapp-wrong-kind"}, "SLACK_BOT_TOKEN"),
         ({"SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN"),
         ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),

@@ -35,7 +35,7 @@ class Filed:
     source: str
     ack_channel: str | None
     ack_ts: str | None
-    thread_ts: str | None  # where a new acknowledgement goes: the prompt's thread, or the first message's
+    thread_ts: str | None  # where a new acknowledgement goes: beside the message just sent, in its thread
     appended: bool = False
     revision: int = 1  # the words the acknowledgement's Share button shares
     unshared: bool = False  # it was shareable until this change of its words: private again
@@ -135,19 +135,18 @@ def capture_message(
         )
     )
     session.flush()
+    beside = thread_ts or ts  # the acknowledgement goes in the thread of the message just sent
     if not appended:
         _refresh_text(session, rules, entry, None)
         if delivery is not None and delivery.status in ("sent", "skipped"):
             delivery.status = "answered"
-        return _filed(session, entry, thread_ts=(delivery.ts if delivery else None) or thread_ts or ts)
+        return _filed(session, entry, thread_ts=beside)
     unshared = _words_changed(session, rules, entry, now)
     # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
     moved_from = None
     if entry.ack_channel and entry.ack_ts and entry.ack_ts != PENDING_ACK:
         moved_from, entry.ack_channel, entry.ack_ts = (entry.ack_channel, entry.ack_ts), None, None
-    return replace(
-        _filed(session, entry, thread_ts=thread_ts or ts, appended=True), unshared=unshared, moved_from=moved_from
-    )
+    return replace(_filed(session, entry, thread_ts=beside, appended=True), unshared=unshared, moved_from=moved_from)
 
 
 def edit_message(

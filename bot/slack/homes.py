@@ -29,7 +29,7 @@ def publish_home(deps: AppDeps, team_id: str, user_id: str) -> None:
             _QUEUED.discard(key)
         with deps.session_factory.begin() as session:
             state = home_state(session, team_id, user_id, deps.clock())
-        deps.sender.publish_home(user_id, home_view(deps.templates, state))
+        deps.sender.publish_home(user_id, home_view(deps.templates, state, deps.settings.retention_days))
 
 
 def refresh_home(deps: AppDeps, team_id: str, user_id: str) -> None:

@@ -46,7 +46,7 @@ DIGEST = build_digest(
 TEMPLATE_CONTEXTS: dict[str, dict[str, Any]] = {
     "help.md.j2": {},
     "home_welcome.md.j2": {},
-    "privacy.md.j2": {},
+    "privacy.md.j2": {"retention_days": 30},
     "diagnostic_verdict.md.j2": {"verdict": "delegate", "pull": "dopamine", "task": "a <b>", "hours_text": "2 h"},
     "diagnostic_stats.md.j2": {"trend": trend([], datetime(2026, 11, 23, tzinfo=UTC)), "verdicts": VERDICTS},
     "enrolled.md.j2": {"name": "Ada <@U1> & co", "already_enrolled": False, "next_prompt": "Mon", "timezone": "UTC"},

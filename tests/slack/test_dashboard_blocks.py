@@ -201,3 +201,10 @@ def test_the_forget_modal_says_exactly_what_goes() -> None:
     assert "/coach export" in text
     assert_valid_view(forgotten_view(Holdings(2, 2, 1, 5)))
     assert_valid_view(not_deleted_view("Sorry"))
+
+
+def test_home_states_how_long_an_uninstalled_workspaces_data_is_kept() -> None:
+    for state in (HomeState(enrolled=False), enrolled()):
+        view = home_view(make_environment(), state, retention_days=45)
+        assert_valid_view(view)
+        assert "deleted 45 days later unless it is reinstalled" in json.dumps(view)

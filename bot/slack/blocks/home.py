@@ -24,14 +24,15 @@ ENTRY_PREVIEW_MAX = 300
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-def home_view(env: Environment, state: HomeState) -> dict[str, Any]:
+def home_view(env: Environment, state: HomeState, retention_days: int = 30) -> dict[str, Any]:
     """The Home tab for a lead, enrolled or not."""
     # A fixed shape: the one list, recent entries, is cut at five with a count, so Home stays far below 100 blocks.
-    blocks = _dashboard(env, state) if state.enrolled else _welcome(env, state)
+    privacy = render(env, "privacy.md.j2", retention_days=retention_days)
+    blocks = _dashboard(env, state, privacy) if state.enrolled else _welcome(env, state, privacy)
     return {"type": "home", "blocks": blocks}
 
 
-def _welcome(env: Environment, state: HomeState) -> list[Block]:
+def _welcome(env: Environment, state: HomeState, privacy: str) -> list[Block]:
     blocks = [header("Lead Coach"), section(render(env, "home_welcome.md.j2")), divider()]
     blocks.append(section("Get one short reflection prompt at the end of each workday."))
     blocks.append(actions(button("Start coaching", START_ACTION, style="primary"), block_id="home_start"))
@@ -42,11 +43,11 @@ def _welcome(env: Environment, state: HomeState) -> list[Block]:
                 "`/coach export` turns it into a brag document."
             )
         )
-    blocks.append(context(render(env, "privacy.md.j2")))
+    blocks.append(context(privacy))
     return blocks
 
 
-def _dashboard(env: Environment, state: HomeState) -> list[Block]:
+def _dashboard(env: Environment, state: HomeState, privacy: str) -> list[Block]:
     blocks = [header("Lead Coach"), section(_schedule_line(state)), _buttons(state), divider()]
     if state.week is not None:
         labels = {category: label(category) for category, _ in state.week.by_category}
@@ -56,7 +57,7 @@ def _dashboard(env: Environment, state: HomeState) -> list[Block]:
     if state.coding is not None:
         blocks.append(divider())
         blocks.append(section(_coding(env, state)))
-    blocks.append(context(render(env, "privacy.md.j2") + " `/coach forget` deletes everything."))
+    blocks.append(context(privacy + " `/coach forget` deletes everything."))
     return blocks
 
 
