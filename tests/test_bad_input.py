@@ -52,7 +52,7 @@ from bot.slack.blocks.prompt import ANSWER_ACTION, REJECT_ACTION, SKIP_ACTION
 from bot.slack.blocks.settings import MODAL_CALLBACK as SETTINGS_CALLBACK
 from bot.slack.blocks.settings import TIMEZONE_ACTION
 from bot.slack.handling import CANNOT_STORE, DATABASE_DOWN
-from bot.slack.payloads import NOT_INSTALLED
+from bot.slack.screening import NOT_INSTALLED
 from bot.slack.sender import make_client
 from bot.store.db import database_answers, make_engine, make_session_factory
 from bot.store.models import Base, Delivery, Diagnostic, ImpactEntry, Lead, Reply

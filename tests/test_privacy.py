@@ -24,7 +24,7 @@ from bot.slack.blocks.entries import (
     UNSHARED_NOTE,
 )
 from bot.slack.blocks.forget import MODAL_CALLBACK as FORGET_CALLBACK
-from bot.slack.payloads import NOT_INSTALLED
+from bot.slack.screening import NOT_INSTALLED
 from bot.store.models import Base, ImpactEntry, Lead, Reply, Workspace
 from tests.slack.test_entries import DM, LEAD, acks, dm, enroll, next_ts, send_prompt, stored
 from tests.slack_api import SlackAPIServer

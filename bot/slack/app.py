@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.slack import actions, commands, events
 from bot.slack.deps import AppDeps
 from bot.slack.handling import handle_error
-from bot.slack.payloads import screen
+from bot.slack.screening import screen
 from bot.slack.sender import SlackSender
 from bot.slack.text import make_environment
 from bot.store.models import utcnow
