@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_bolt import App
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from slack_sdk import WebClient
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.__main__ import PROMPTS_DIR, RULES_PATH
 from bot.coaching.classify import Rules, load_rules
@@ -28,6 +32,38 @@ from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, Clock, SlackRequests
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+_OPEN_TRANSACTIONS: Counter[int] = Counter()  # per thread: root session transactions begun and not yet ended
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _transaction_opened(_session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        _OPEN_TRANSACTIONS[threading.get_ident()] += 1
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(_session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and _OPEN_TRANSACTIONS[threading.get_ident()] > 0:
+        _OPEN_TRANSACTIONS[threading.get_ident()] -= 1
+
+
+@pytest.fixture(autouse=True)
+def no_slack_call_inside_a_transaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test: a Slack Web API call made while the same thread has a database transaction open fails it (a
+    slow or hanging Slack would hold locks and connections)."""
+    made: list[str] = []
+    call = WebClient.api_call
+
+    def checked(client: WebClient, api_method: str, *args: Any, **kwargs: Any) -> Any:
+        if _OPEN_TRANSACTIONS[threading.get_ident()]:
+            made.append(api_method)
+        return call(client, api_method, *args, **kwargs)
+
+    monkeypatch.setattr(WebClient, "api_call", checked)
+    yield
+    assert not made, f"Slack called inside an open transaction: {made}"
+
+
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
 

@@ -19,11 +19,9 @@ def enroll(
     session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, now: datetime, **profile: Any
 ) -> int:
     slack.set_user(user_id, tz="Europe/London", **profile)
+    profile = SlackSender(make_client(BOT_TOKEN, slack.base_url)).user_profile(user_id)
     with session_factory.begin() as session:
-        result = enrollment.start(
-            session, SlackSender(make_client(BOT_TOKEN, slack.base_url)), TEAM, user_id, "UTC", now
-        )
-        return result.lead.id
+        return enrollment.start(session, profile, TEAM, "UTC", now).lead.id
 
 
 def add_entry(

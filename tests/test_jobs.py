@@ -28,9 +28,9 @@ TEAM = "T0TEAM"
 
 def enroll(session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, tz: str, now: datetime) -> None:
     slack.set_user(user_id, tz=tz)
-    tick_sender = SlackSender(make_client(BOT_TOKEN, slack.base_url))
+    profile = SlackSender(make_client(BOT_TOKEN, slack.base_url)).user_profile(user_id)
     with session_factory.begin() as session:
-        enrollment.start(session, tick_sender, TEAM, user_id, "UTC", now)
+        enrollment.start(session, profile, TEAM, "UTC", now)
 
 
 def deliveries(session_factory: sessionmaker[Session]) -> list[Delivery]:

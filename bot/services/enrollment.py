@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import ScheduleError, local_date_of, parse_pause
 from bot.services.errors import UserFacingError
-from bot.services.ports import Sender
+from bot.services.ports import SlackProfile
 from bot.services.schedules import lead_timezone, refresh_next_prompt, usable_timezone
 from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace, get_workspace
 from bot.store.models import Lead, Workspace
@@ -24,11 +24,10 @@ class Enrollment:
     already_enrolled: bool
 
 
-def start(
-    session: Session, sender: Sender, team_id: str, user_id: str, default_timezone: str, now: datetime
-) -> Enrollment:
-    """Turn daily prompts on for a user, taking their timezone from their Slack profile."""
-    profile = sender.user_profile(user_id)
+def start(session: Session, profile: SlackProfile, team_id: str, default_timezone: str, now: datetime) -> Enrollment:
+    """Turn daily prompts on for a user, taking their timezone from their Slack profile (read before this unit of
+    work: no Slack call is made inside it)."""
+    user_id = profile.user_id
     if profile.is_bot or profile.deleted:
         raise UserFacingError("Lead Coach is for people: bots and deactivated accounts can't be enrolled.")
     workspace = get_or_create_workspace(session, team_id, default_timezone)

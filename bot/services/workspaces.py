@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import next_occurrence
 from bot.services.errors import UserFacingError
-from bot.services.ports import Sender, SlackProfile
+from bot.services.ports import ChannelAccess, SlackProfile
 from bot.services.schedules import digest_schedule, refresh_next_prompt
 from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
 from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, ProcessedEvent, Reply, Workspace
@@ -57,11 +57,12 @@ def installed(session: Session, install: Install, now: datetime) -> None:
             refresh_next_prompt(lead, workspace, now)
 
 
-def may_set_digest(session: Session, team_id: str, profile: SlackProfile) -> bool:
-    """Workspace admins and owners, and whoever installed the app, choose the digest channel."""
+def check_may_set_digest(session: Session, team_id: str, profile: SlackProfile) -> None:
+    """Workspace admins and owners, and whoever installed the app, choose the digest channel; others are told so."""
     workspace = get_workspace(session, team_id)
     installer = workspace.installer_user_id if workspace else None
-    return profile.is_admin or profile.is_owner or profile.user_id == installer
+    if not (profile.is_admin or profile.is_owner or profile.user_id == installer):
+        raise UserFacingError(NOT_ALLOWED)
 
 
 def set_digest_channel(session: Session, team_id: str, channel: str | None, set_by: str, now: datetime) -> Workspace:
@@ -85,13 +86,17 @@ class DigestChoice:
 
 
 def choose_digest_channel(
-    session: Session, sender: Sender, team_id: str, user_id: str, channel: str | None, now: datetime
+    session: Session,
+    team_id: str,
+    profile: SlackProfile,
+    channel: str | None,
+    access: ChannelAccess | None,
+    now: datetime,
 ) -> DigestChoice:
-    """`/coach digest`: only for those allowed; a public channel is joined, anything else is kept with a reason."""
-    if not may_set_digest(session, team_id, sender.user_profile(user_id)):
-        raise UserFacingError(NOT_ALLOWED)
-    access = sender.channel_access(channel) if channel else None
-    workspace = set_digest_channel(session, team_id, channel, user_id, now)
+    """`/coach digest`: only for those allowed; the channel is kept even when the bot can't post there yet, with the
+    reason (`access`, looked up before this unit of work)."""
+    check_may_set_digest(session, team_id, profile)
+    workspace = set_digest_channel(session, team_id, channel, profile.user_id, now)
     return DigestChoice(channel, workspace.next_digest_at, workspace.timezone, access.reason if access else None)
 
 

@@ -46,8 +46,9 @@ def register(app: App, deps: AppDeps) -> None:
         return run
 
     def start(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+        profile = deps.sender.user_profile(user_id)  # asked before the unit of work opens
         with deps.session_factory.begin() as session:
-            enrollment.start(session, deps.sender, team_id, user_id, deps.settings.timezone, deps.clock())
+            enrollment.start(session, profile, team_id, deps.settings.timezone, deps.clock())
 
     def reflect(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
         reflect_now(deps, team_id, user_id)

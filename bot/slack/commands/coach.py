@@ -55,8 +55,9 @@ def register(app: App, deps: AppDeps) -> None:
         team_id, user_id = actor(context)
 
         def work() -> str:
+            profile = deps.sender.user_profile(user_id)  # asked before the unit of work opens
             with deps.session_factory.begin() as session:
-                result = enrollment.start(session, deps.sender, team_id, user_id, deps.settings.timezone, deps.clock())
+                result = enrollment.start(session, profile, team_id, deps.settings.timezone, deps.clock())
                 next_prompt = result.lead.next_prompt_at
             return render(
                 deps.templates,
@@ -124,10 +125,14 @@ def register(app: App, deps: AppDeps) -> None:
             found = CHANNEL.fullmatch(argument(command))
             if argument(command).lower() != "off" and found is None:
                 raise UserFacingError("Pick the channel with #, like `/coach digest #team-leads` (or `off`).")
+            channel = found[1] if found else None
+            # Slack is asked first, outside any unit of work: who this is, then (if they may) whether we can post.
+            profile = deps.sender.user_profile(user_id)
+            with deps.session_factory() as session:
+                workspaces.check_may_set_digest(session, team_id, profile)
+            access = deps.sender.channel_access(channel) if channel else None
             with deps.session_factory.begin() as session:
-                choice = workspaces.choose_digest_channel(
-                    session, deps.sender, team_id, user_id, found[1] if found else None, deps.clock()
-                )
+                choice = workspaces.choose_digest_channel(session, team_id, profile, channel, access, deps.clock())
             when = format_local(choice.when, choice.timezone) if choice.when else ""
             return render(deps.templates, "digest_set.md.j2", **vars(choice) | {"when": when})
 
