@@ -51,6 +51,12 @@ def run_migrations_online() -> None:
     engine = make_engine(database_url())
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # Batch mode copies a table and drops the old one; with foreign keys on, that drop would cascade to
+                # every row referring to it. The pragma only works outside a transaction, so on the raw connection.
+                driver = connection.connection.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA foreign_keys=OFF")
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,

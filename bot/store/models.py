@@ -87,6 +87,11 @@ NAMING = {
 }
 
 
+# Buttons in old messages carry these tables' ids: SQLite would hand a deleted row's id to the next row, and an old
+# button would then act on a row it never showed. (PostgreSQL's sequences never reuse an id.)
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     """The one declarative base; constraint names are fixed so migrations are portable."""
 
@@ -150,6 +155,7 @@ class Delivery(Base):
         UniqueConstraint("team_id", "recipient", "kind", "period_key"),
         Index(None, "lead_id", "created_at"),
         Index(None, "status", "claimed_at"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -174,7 +180,7 @@ class ImpactEntry(Base):
     """A piece of invisible work, filed into categories: an answer to a prompt, a DM, or logged directly."""
 
     __tablename__ = "impact_entries"
-    __table_args__ = (Index(None, "lead_id", "created_at"),)
+    __table_args__ = (Index(None, "lead_id", "created_at"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
@@ -220,7 +226,7 @@ class Diagnostic(Base):
     """One run of the 'why am I coding?' diagnostic."""
 
     __tablename__ = "diagnostics"
-    __table_args__ = (Index(None, "lead_id", "created_at"),)
+    __table_args__ = (Index(None, "lead_id", "created_at"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
