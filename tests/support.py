@@ -6,6 +6,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -202,3 +203,21 @@ class SlackRequests:
                 },
             }
         )
+
+
+class Lazies(ThreadPoolExecutor):
+    """The app's lazy listeners; `settle` waits for every one started so far."""
+
+    def __init__(self) -> None:
+        super().__init__(8, thread_name_prefix="lazy")
+        self.pending: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.pending.append(future)
+        return future
+
+    def settle(self) -> None:
+        wait(self.pending, timeout=30)
+        assert all(future.done() for future in self.pending), "a lazy listener is still running"
+        self.pending.clear()

@@ -14,7 +14,6 @@ import re
 import socket
 import urllib.parse
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -59,7 +58,7 @@ from bot.store.models import Base, Delivery, Diagnostic, ImpactEntry, Lead, Repl
 from bot.web import MAX_BODY_BYTES, make_wsgi_app
 from tests.seed import add_diagnostic, add_entry, add_prompt, enroll
 from tests.slack_api import Call, SlackAPIServer
-from tests.support import BOT_TOKEN, TEAM_ID, Clock, SlackRequests, signed_headers
+from tests.support import BOT_TOKEN, TEAM_ID, Clock, Lazies, SlackRequests, signed_headers
 from tests.test_serve import Served, served  # noqa: F401 - `served` is the fixture running `coach serve`
 from tests.test_serve import http as http_get
 
@@ -145,24 +144,6 @@ def nothing_logged_as_a_failure(caplog: pytest.LogCaptureFixture) -> Iterator[No
 
 
 # ---------------------------------------------------------------- the app, with lazy listeners a test can wait for
-
-
-class Lazies(ThreadPoolExecutor):
-    """The app's lazy listeners; `settle` waits for every one started so far."""
-
-    def __init__(self) -> None:
-        super().__init__(8, thread_name_prefix="lazy")
-        self.pending: list[Future[Any]] = []
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = super().submit(fn, *args, **kwargs)
-        self.pending.append(future)
-        return future
-
-    def settle(self) -> None:
-        wait(self.pending, timeout=30)
-        assert all(future.done() for future in self.pending), "a lazy listener is still running"
-        self.pending.clear()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,7 +68,7 @@ from bot.slack.sender import make_client
 from bot.slack.text import make_environment
 from bot.store.models import Base, Delivery, ImpactEntry, Lead, Reply, Workspace
 from tests.slack_api import Call, SlackAPIServer
-from tests.support import BOT_TOKEN, TEAM_ID, Clock, SlackRequests
+from tests.support import BOT_TOKEN, TEAM_ID, Clock, Lazies, SlackRequests
 from tests.ticks import make_tick
 
 LEAD, PEER = "U0LEAD", "U0PEER"  # two leads of the installed workspace; LEAD is a workspace admin
@@ -122,24 +121,6 @@ def next_monday(instant: datetime) -> datetime:
 
 
 # ---------------------------------------------------------------- the app, with lazy listeners the test waits for
-
-
-class Lazies(ThreadPoolExecutor):
-    """The app's lazy listeners; `settle` waits for every one started so far."""
-
-    def __init__(self) -> None:
-        super().__init__(8, thread_name_prefix="lazy")
-        self.pending: list[Future[Any]] = []
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = super().submit(fn, *args, **kwargs)
-        self.pending.append(future)
-        return future
-
-    def settle(self) -> None:
-        wait(self.pending, timeout=30)
-        assert all(future.done() for future in self.pending), "a lazy listener is still running"
-        self.pending.clear()
 
 
 class ErrorLog(logging.Handler):

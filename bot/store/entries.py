@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.deliveries import PROMPT_KINDS
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Reply
 
 
 def reply_at(session: Session, channel: str, ts: str, lead_id: int | None = None) -> Reply | None:
@@ -68,11 +68,6 @@ def set_categories(session: Session, entry_id: int, categories: Sequence[str]) -
     session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
     session.add_all(EntryCategory(entry_id=entry_id, category=category) for category in categories)
     session.flush()
-
-
-def lock_lead(session: Session, lead_id: int) -> None:
-    """Hold the lead's row until commit (PostgreSQL; SQLite serialises writers anyway)."""
-    session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
 
 
 def set_ack_if_none(session: Session, entry_id: int, ts: str) -> bool:
