@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import next_occurrence
@@ -13,7 +13,8 @@ from bot.services.errors import UserFacingError
 from bot.services.ports import ChannelAccess, SlackProfile
 from bot.services.schedules import digest_schedule, refresh_next_prompt
 from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, ProcessedEvent, Reply, Workspace
+from bot.store.models import Lead, Workspace
+from bot.store.retention import delete_workspace, uninstalled_before
 
 NOT_ALLOWED = (
     "Only workspace admins and owners, or whoever installed Lead Coach, can choose the digest channel. "
@@ -102,18 +103,7 @@ def choose_digest_channel(
 
 def purge_uninstalled(session: Session, before: datetime) -> list[str]:
     """Delete every row of each workspace uninstalled before `before` and not reinstalled since; return their ids."""
-    gone = list(
-        session.scalars(select(Workspace.team_id).where(Workspace.active.is_(False), Workspace.uninstalled_at < before))
-    )
+    gone = uninstalled_before(session, before)
     for team_id in gone:
-        leads = select(Lead.id).where(Lead.team_id == team_id).scalar_subquery()
-        entries = select(ImpactEntry.id).where(ImpactEntry.lead_id.in_(leads)).scalar_subquery()
-        session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(entries)))
-        session.execute(delete(Reply).where(Reply.lead_id.in_(leads)))
-        session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id.in_(leads)))
-        session.execute(delete(Diagnostic).where(Diagnostic.lead_id.in_(leads)))
-        session.execute(delete(Delivery).where(Delivery.team_id == team_id))
-        session.execute(delete(Lead).where(Lead.team_id == team_id))
-        session.execute(delete(ProcessedEvent).where(ProcessedEvent.team_id == team_id))
-        session.execute(delete(Workspace).where(Workspace.team_id == team_id))
+        delete_workspace(session, team_id)
     return gone
