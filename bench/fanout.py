@@ -29,12 +29,13 @@ from sqlalchemy import delete, insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.services.pacing import Pacer  # noqa: E402
+from bot.slack.sender import SlackSender, make_client  # noqa: E402
+
 from bot.__main__ import load_prompts  # noqa: E402
 from bot.coaching.prompts import make_prompt_environment  # noqa: E402
 from bot.config import normalize_database_url  # noqa: E402
 from bot.jobs import Tick, TickReport, run_tick  # noqa: E402
-from bot.services.pacing import Pacer  # noqa: E402
-from bot.slack.sender import SlackSender, make_client  # noqa: E402
 from bot.store import migrate  # noqa: E402
 from bot.store.db import make_engine, make_session_factory  # noqa: E402
 from bot.store.models import Delivery, Lead, Workspace  # noqa: E402

@@ -7,7 +7,7 @@ import logging
 import sys
 import urllib.error
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_bolt import App
@@ -16,17 +16,17 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import jobs
+from bot import container, jobs
 from bot.coaching.classify import Rules, RulesError, load_rules
-from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library, make_prompt_environment
+from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library
 from bot.config import README_HINT, ConfigError, Settings, load_settings
+from bot.delivery.gateway import make_client
 from bot.scheduler import make_scheduler
 from bot.services import export, summaries, workspaces
 from bot.services.errors import UserFacingError
-from bot.services.pacing import Pacer
 from bot.slack.app import create_app
 from bot.slack.blocks.scorecard import as_terminal, digest_message, scorecard_message
-from bot.slack.sender import SlackSender, make_client
+from bot.slack.deps import AppDeps
 from bot.slack.text import make_environment
 from bot.store import migrate
 from bot.store.db import database_answers, make_engine, make_session_factory
@@ -166,7 +166,11 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     engine = open_database(settings)
     client, _team_id = connect_slack(settings, engine)
     now = args.now or datetime.now().astimezone()
-    report = jobs.run_tick(build_tick(settings, engine, client), now)
+    deps = build_deps(settings, engine, client)
+    try:
+        report = jobs.run_tick(container.tick_of(deps), now)
+    finally:
+        deps.courier.stop()
     sys.stdout.write(report.summary() + "\n")
     return 0
 
@@ -176,9 +180,14 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN")
     engine = open_database(settings)
     client, _team_id = connect_slack(settings, engine)
-    scheduler = make_scheduler(ticker(settings, engine, client), blocking=True)
+    deps = build_deps(settings, engine, client)
+    scheduler = make_scheduler(ticker(deps), blocking=True)
     logger.info("worker started: ticking every minute")
-    scheduler.start()
+    deps.courier.start()  # what `coach serve` processes queued and could not send goes from here too
+    try:
+        scheduler.start()
+    finally:
+        deps.courier.stop()
     return 0
 
 
@@ -188,10 +197,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.web import MAX_BODY_BYTES, make_wsgi_app
 
-    app, engine, client = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    scheduler = None if args.no_scheduler else make_scheduler(ticker(settings, engine, client), blocking=False)
+    app, engine, deps = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    scheduler = None if args.no_scheduler else make_scheduler(ticker(deps), blocking=False)
     if scheduler is not None:
         scheduler.start()
+    deps.courier.start()
     port = args.port or settings.port
     logger.info("serving Slack requests on port %d (scheduler %s)", port, "on" if scheduler else "off")
     try:
@@ -206,6 +216,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        deps.courier.stop()
     return 0
 
 
@@ -213,25 +224,30 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Socket Mode and the scheduler in one process."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    app, engine, client = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    scheduler = make_scheduler(ticker(settings, engine, client), blocking=False)
+    app, _engine, deps = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    scheduler = make_scheduler(ticker(deps), blocking=False)
     scheduler.start()
+    deps.courier.start()
     try:
         SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     finally:
         scheduler.shutdown(wait=False)
+        deps.courier.stop()
     return 0
 
 
-def start_app(settings: Settings, *required: str) -> tuple[App, Engine, WebClient]:
+def start_app(settings: Settings, *required: str) -> tuple[App, Engine, AppDeps]:
     """Check the settings a mode needs, then open the database, connect to Slack and build the app."""
     settings.require(*required)
     engine = open_database(settings)
     client, team_id = connect_slack(settings, engine)
-    app = create_app(
-        settings, make_session_factory(engine), client, load_prompts(), load_category_rules(), team_id=team_id
-    )
-    return app, engine, client
+    deps = build_deps(settings, engine, client)
+    return create_app(deps, client, team_id=team_id), engine, deps
+
+
+def build_deps(settings: Settings, engine: Engine, client: WebClient) -> AppDeps:
+    """The process's one container."""
+    return container.build(settings, make_session_factory(engine), client, load_prompts(), load_category_rules())
 
 
 def open_database(settings: Settings) -> Engine:
@@ -282,21 +298,9 @@ def load_category_rules() -> Rules:
         raise ConfigError(str(error)) from None
 
 
-def build_tick(settings: Settings, engine: Engine, client: WebClient) -> jobs.Tick:
-    """Everything a tick needs."""
-    return jobs.Tick(
-        session_factory=make_session_factory(engine),
-        sender=SlackSender(client),
-        library=load_prompts(),
-        env=make_prompt_environment(),
-        pacer=Pacer(settings.post_rate),
-        retention=timedelta(days=settings.retention_days),
-    )
-
-
-def ticker(settings: Settings, engine: Engine, client: WebClient) -> Callable[[datetime], jobs.TickReport]:
+def ticker(deps: AppDeps) -> Callable[[datetime], jobs.TickReport]:
     """The scheduler's job: one tick at the given instant."""
-    tick = build_tick(settings, engine, client)
+    tick = container.tick_of(deps)
     return lambda now: jobs.run_tick(tick, now)
 
 

@@ -1,27 +1,28 @@
 """Scheduled work: one tick does everything due at an instant. `coach tick` and the scheduler share it.
 
-A tick claims due prompts, weekly scorecards and digests in the database (one transaction per batch), posts
-them from a small thread pool at the workspace's pace, and records the results in batches. A claim is only ever
-posted by the worker that inserted it, or, after its lease runs out, by one that first looks for it in the
-channel; a post whose answer was lost is looked for before it is retried: so each is sent once whatever
-restarts, retries or concurrent workers do."""
+A tick claims due prompts, weekly scorecards and digests in the database (one transaction per batch), sends them
+through the courier (the one careful path: paced per workspace across processes, looked for before a re-post), and
+records the results in batches; then it sends what waits in the queue. A claim is only ever posted by the worker
+that inserted it, or, after its lease runs out, by one that first looks for it in the channel: so each is sent
+once whatever restarts, retries or concurrent workers do."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Sequence
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary
+from bot.delivery.courier import Courier, Outcome
 from bot.services import deliveries, prompts, summaries, workspaces
-from bot.services.pacing import Pacer
-from bot.services.ports import Posted, RateLimited, Sender, SlackError, Transient, Unreachable, WorkspaceGone
+from bot.services.ports import Posted
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.store.events import prune_processed_events
@@ -31,11 +32,8 @@ logger = logging.getLogger(__name__)
 EVENT_MEMORY = timedelta(days=7)
 CLAIM_BATCH = 500
 SUMMARY_BATCH = 200  # scorecards read more history per lead than prompts do
-SEND_THREADS = 8
 RECORD_BATCH = 200
-TRANSIENT_TRIES = 4
-RATE_LIMIT_TRIES = 20
-BACKOFF_SECONDS = 0.5
+PATIENCE_SECONDS = 120.0  # riding out 429s and faults for one claim; past it, a later tick retries after the lease
 
 
 @dataclass
@@ -52,13 +50,15 @@ class TickReport:
     already_claimed: int = 0
     pruned_events: int = 0
     purged_workspaces: int = 0
+    queued: int = 0
 
     def summary(self) -> str:
         """One line for the terminal and the log."""
         return (
             f"tick: {self.sent} prompts, {self.summaries} scorecards and {self.digests} digests sent, "
             f"{self.failed} failed, {self.unreachable} unreachable, "
-            f"{self.deferred} deferred, {self.late} skipped as too late, {self.already_claimed} already claimed; "
+            f"{self.deferred} deferred, {self.late} skipped as too late, {self.already_claimed} already claimed, "
+            f"{self.queued} from the queue; "
             f"pruned {self.pruned_events} old event ids, {self.purged_workspaces} uninstalled workspaces"
         )
 
@@ -67,14 +67,16 @@ Outgoing = OutgoingPrompt | OutgoingSummary | OutgoingDigest
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """How posting one delivery ended."""
+class Sent:
+    """How sending one claimed delivery ended."""
 
     item: Outgoing
-    posted: Posted | None = None
-    error: str | None = None
-    unreachable: bool = False
-    workspace_gone: bool = False
+    outcome: Outcome
+
+    @property
+    def posted(self) -> Posted | None:
+        """Where it landed, if it did."""
+        return self.outcome.posted
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,10 @@ class Tick:
     """What a tick needs, built once per process."""
 
     session_factory: sessionmaker[Session]
-    sender: Sender
+    courier: Courier
     library: PromptLibrary
     env: Environment
-    pacer: Pacer
     retention: timedelta = timedelta(days=30)  # how long an uninstalled workspace's data is kept
-    sleep: Callable[[float], None] = time.sleep
 
 
 def run_tick(tick: Tick, now: datetime) -> TickReport:
@@ -128,73 +128,49 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
         stale: list[Outgoing] = [*prompts.reclaim_stale(session, tick.library, tick.env, claim_time(), CLAIM_BATCH)]
         weekly = summaries.reclaim_stale(session, claim_time(), CLAIM_BATCH)
     send(tick, [*stale, *weekly.summaries, *weekly.digests], now, report)
+    report.queued = tick.courier.drain_all()  # what a request process queued and could not send (it stopped)
     logger.info(report.summary())
     return report
 
 
 def send(tick: Tick, outgoing: Sequence[Outgoing], now: datetime, report: TickReport) -> None:
-    """Post each delivery at the workspace's pace and record the outcomes in batches."""
+    """Send each delivery through the courier and record the outcomes in batches."""
     if not outgoing:
         return
-    pending: list[Outcome] = []
-    with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="send") as pool:
-        futures = [pool.submit(post_one, tick, item) for item in outgoing]
-        for future in as_completed(futures):
-            pending.append(future.result())
-            if len(pending) >= RECORD_BATCH:
-                record(tick, pending, now, report)
-                pending = []
+    pending: list[Sent] = []
+    futures = [tick.courier.pool.submit(send_one, tick, item) for item in outgoing]
+    for future in as_completed(futures):
+        pending.append(future.result())
+        if len(pending) >= RECORD_BATCH:
+            record(tick, pending, now, report)
+            pending = []
     record(tick, pending, now, report)
 
 
-def post_one(tick: Tick, item: Outgoing) -> Outcome:
-    """Post one delivery, riding out 429s and passing faults; never raises."""
-    transient_tries = rate_limited_tries = 0
-    look_first = item.attempts > 1  # an earlier attempt may have reached Slack before its worker died
-    while True:
-        try:
-            if look_first:
-                found = tick.sender.find_delivery(_channel_of(tick, item), item.delivery_id)
-                if found is not None:
-                    return Outcome(item, posted=found)
-                look_first = False
-            tick.pacer.wait(item.team_id)
-            return Outcome(item, posted=_post(tick, item))
-        except RateLimited as limited:
-            rate_limited_tries += 1
-            tick.pacer.hold(item.team_id, limited.retry_after)
-            if rate_limited_tries >= RATE_LIMIT_TRIES:
-                return Outcome(item)
-        except Transient:
-            # A timeout or a 5xx may come after Slack posted it: look before posting again.
-            look_first = True
-            transient_tries += 1
-            if transient_tries >= TRANSIENT_TRIES:
-                return Outcome(item)  # stays claimed; a later tick retries once the lease runs out
-            tick.sleep(BACKOFF_SECONDS * 2 ** (transient_tries - 1))
-        except Unreachable as gone:
-            return Outcome(item, error=gone.code, unreachable=True)
-        except WorkspaceGone as revoked:
-            return Outcome(item, error=revoked.code, workspace_gone=True)
-        except SlackError as refused:
-            return Outcome(item, error=refused.code)
-
-
-def _channel_of(tick: Tick, item: Outgoing) -> str:
-    if isinstance(item, OutgoingDigest):
-        return item.channel
-    return item.dm_channel or tick.sender.open_dm(item.user_id)
-
-
-def _post(tick: Tick, item: Outgoing) -> Posted:
+def send_one(tick: Tick, item: Outgoing) -> Sent:
+    """One claimed delivery, on the careful path; never raises."""
+    courier, posts = tick.courier, tick.courier.posts
     if isinstance(item, OutgoingPrompt):
-        return tick.sender.post_prompt(item)
-    if isinstance(item, OutgoingSummary):
-        return tick.sender.post_summary(item)
-    return tick.sender.post_digest(item)
+        post = partial(posts.post_prompt, item)
+    elif isinstance(item, OutgoingSummary):
+        post = partial(posts.post_summary, item)
+    else:
+        post = partial(posts.post_digest, item)
+    channel = item.channel if isinstance(item, OutgoingDigest) else item.dm_channel or item.user_id
+
+    def look() -> Posted | None:
+        where = (
+            item.channel
+            if isinstance(item, OutgoingDigest)
+            else item.dm_channel or courier.gateway.open_dm(item.user_id)
+        )
+        return courier.gateway.find_delivery(where, item.delivery_id)
+
+    outcome = courier.deliver(item.team_id, channel, post, attempts=item.attempts, look=look, patience=PATIENCE_SECONDS)
+    return Sent(item, outcome)
 
 
-def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickReport) -> None:
+def record(tick: Tick, outcomes: list[Sent], now: datetime, report: TickReport) -> None:
     """Write a batch of outcomes in one transaction."""
     if not outcomes:
         return
@@ -214,21 +190,23 @@ def record(tick: Tick, outcomes: list[Outcome], now: datetime, report: TickRepor
             item = outcome.item
             if outcome.posted is not None:
                 continue
-            if outcome.error is None:
+            if outcome.outcome.error is None:
                 report.deferred += 1  # still claimed: a later tick retries once the lease runs out
                 continue
             lead_id = _lead_of(item)
-            deliveries.record_failed(session, item.delivery_id, lead_id, outcome.error, unreachable=outcome.unreachable)
-            if outcome.workspace_gone:  # as if Slack had told us it was uninstalled: nothing more goes there
+            failure = outcome.outcome
+            error = failure.error or ""
+            deliveries.record_failed(session, item.delivery_id, lead_id, error, unreachable=failure.unreachable)
+            if failure.workspace_gone:  # as if Slack had told us it was uninstalled: nothing more goes there
                 report.failed += 1
                 workspaces.deactivate(session, item.team_id, now)
-                logger.warning("workspace %s refused our token (%s): every send stopped", item.team_id, outcome.error)
-            elif outcome.unreachable and lead_id is not None:
+                logger.warning("workspace %s refused our token (%s): every send stopped", item.team_id, error)
+            elif failure.unreachable and lead_id is not None:
                 report.unreachable += 1
-                logger.warning("lead %d unreachable (%s): prompts stopped", lead_id, outcome.error)
+                logger.warning("lead %d unreachable (%s): prompts stopped", lead_id, error)
             else:
                 report.failed += 1
-                logger.error("delivery %d refused by Slack: %s", item.delivery_id, outcome.error)
+                logger.error("delivery %d refused by Slack: %s", item.delivery_id, error)
 
 
 def _lead_of(item: Outgoing) -> int | None:

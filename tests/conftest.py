@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -19,12 +20,14 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from bot import container
 from bot.__main__ import PROMPTS_DIR, RULES_PATH
 from bot.coaching.classify import Rules, load_rules
 from bot.coaching.prompts import PromptLibrary, load_library
 from bot.config import Settings, normalize_database_url
+from bot.delivery.gateway import make_client
 from bot.slack.app import create_app
-from bot.slack.sender import make_client
+from bot.slack.deps import AppDeps
 from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Base
@@ -47,21 +50,53 @@ def _transaction_ended(_session: Session, transaction: SessionTransaction) -> No
         _OPEN_TRANSACTIONS[threading.get_ident()] -= 1
 
 
+SENDS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.update",
+        "chat.delete",
+        "chat.postEphemeral",
+        "views.publish",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    }
+)
+BOT = Path(__file__).resolve().parents[1] / "bot"
+COURIER = BOT / "delivery" / "courier.py"
+
+
+def sent_around_the_courier() -> bool:
+    """Whether the app (code under bot/, outside the delivery package) is making this call without the courier."""
+    frame, ours = sys._getframe(2), False
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path == COURIER:
+            return False
+        ours = ours or (path.is_relative_to(BOT) and not path.is_relative_to(BOT / "delivery"))
+        frame = frame.f_back  # type: ignore[assignment]
+    return ours
+
+
 @pytest.fixture(autouse=True)
-def no_slack_call_inside_a_transaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def slack_calls_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test: a Slack Web API call made while the same thread has a database transaction open fails it (a
-    slow or hanging Slack would hold locks and connections)."""
-    made: list[str] = []
+    slow or hanging Slack would hold locks and connections), and so does a message, file or Home view the app
+    sends other than through the courier (the one path that paces, retries and sends exactly once)."""
+    inside: list[str] = []
+    around: list[str] = []
     call = WebClient.api_call
 
     def checked(client: WebClient, api_method: str, *args: Any, **kwargs: Any) -> Any:
         if _OPEN_TRANSACTIONS[threading.get_ident()]:
-            made.append(api_method)
+            inside.append(api_method)
+        if api_method in SENDS and sent_around_the_courier():
+            around.append(api_method)
         return call(client, api_method, *args, **kwargs)
 
     monkeypatch.setattr(WebClient, "api_call", checked)
     yield
-    assert not made, f"Slack called inside an open transaction: {made}"
+    assert not inside, f"Slack called inside an open transaction: {inside}"
+    assert not around, f"sent without the courier: {around}"
 
 
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
@@ -155,7 +190,7 @@ def settings(slack: SlackAPIServer, database_url: str) -> Settings:
         port=3000,
         timezone="UTC",
         digest_channel=None,
-        post_rate=300,
+        post_rate=100_000,  # paced tests set their own rate
         log_level="INFO",
     )
 
@@ -173,20 +208,27 @@ def rules() -> Rules:
 
 
 @pytest.fixture
-def app(
+def deps(
     settings: Settings,
     session_factory: sessionmaker[Session],
     slack: SlackAPIServer,
     clock: Clock,
     library: PromptLibrary,
     rules: Rules,
-) -> Iterator[App]:
-    """The real Bolt app, talking to the test Slack server and database; its lazy listeners finish before teardown."""
+) -> Iterator[AppDeps]:
+    """The app's container, its courier sending from a background thread (no per-channel spacing: tests are fast)."""
     client = make_client(BOT_TOKEN, slack.base_url)
+    deps = container.build(settings, session_factory, client, library, rules, clock=clock, channel_interval=0)
+    deps.courier.start()
+    yield deps
+    deps.courier.stop()
+
+
+@pytest.fixture
+def app(deps: AppDeps, slack: SlackAPIServer) -> Iterator[App]:
+    """The real Bolt app, talking to the test Slack server and database; its lazy listeners finish before teardown."""
     with ThreadPoolExecutor(8, thread_name_prefix="lazy") as executor:
-        yield create_app(
-            settings, session_factory, client, library, rules, team_id=TEAM_ID, clock=clock, executor=executor
-        )
+        yield create_app(deps, make_client(BOT_TOKEN, slack.base_url), team_id=TEAM_ID, executor=executor)
 
 
 @pytest.fixture

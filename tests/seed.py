@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery.gateway import SlackGateway, make_client
 from bot.services import enrollment
-from bot.slack.sender import SlackSender, make_client
 from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Reply
 from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN
@@ -19,7 +19,7 @@ def enroll(
     session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, now: datetime, **profile: Any
 ) -> int:
     slack.set_user(user_id, tz="Europe/London", **profile)
-    profile = SlackSender(make_client(BOT_TOKEN, slack.base_url)).user_profile(user_id)
+    profile = SlackGateway(make_client(BOT_TOKEN, slack.base_url)).user_profile(user_id)
     with session_factory.begin() as session:
         return enrollment.start(session, profile, TEAM, "UTC", now).lead.id
 

@@ -463,6 +463,7 @@ class SlackAPIServer:
             "conversations.join": self._conversations_join,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -1035,6 +1036,16 @@ class SlackAPIServer:
         page = [dict(m) for m in found[:limit]]
         cursor = {"next_cursor": ""}
         return {"messages": page, "has_more": len(found) > limit, "pin_count": 0, "response_metadata": cursor}
+
+    def _conversations_replies(self, params: Params) -> Params:
+        channel, parent = str(params.get("channel") or ""), str(params.get("ts") or "")
+        thread = [m for m in self._history.get(channel, []) if parent in (m["ts"], m.get("thread_ts"))]
+        if not channel or not thread:
+            raise _SlackError("thread_not_found")
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        page = [dict(m if with_metadata else _without(m, "metadata")) for m in thread[:limit]]
+        return {"messages": page, "has_more": len(thread) > limit, "response_metadata": {"next_cursor": ""}}
 
     def _files_get_upload_url(self, params: Params) -> Params:
         filename = str(params.get("filename") or "")

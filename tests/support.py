@@ -14,6 +14,11 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.delivery.courier import Courier
+from bot.store.models import Delivery, Status
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -43,6 +48,13 @@ def wait_until(check: Callable[[], Any], timeout: float = 5.0) -> Any:
             return value
         time.sleep(0.02)
     raise AssertionError("timed out waiting")
+
+
+def queue_settled(session_factory: sessionmaker[Session]) -> bool:
+    """Whether the courier has nothing queued or in hand (everything the app queued is sent, or given up)."""
+    with session_factory() as session:
+        busy = select(Delivery.id).where(Delivery.status.in_((Status.QUEUED, Status.CLAIMED))).limit(1)
+        return session.scalars(busy).first() is None
 
 
 def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -206,11 +218,13 @@ class SlackRequests:
 
 
 class Lazies(ThreadPoolExecutor):
-    """The app's lazy listeners; `settle` waits for every one started so far."""
+    """The app's lazy listeners; `settle` waits for every one started so far, then sends what they queued (when
+    given the app's courier, which then has no thread of its own)."""
 
     def __init__(self) -> None:
         super().__init__(8, thread_name_prefix="lazy")
         self.pending: list[Future[Any]] = []
+        self.courier: Courier | None = None
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future = super().submit(fn, *args, **kwargs)
@@ -221,3 +235,5 @@ class Lazies(ThreadPoolExecutor):
         wait(self.pending, timeout=30)
         assert all(future.done() for future in self.pending), "a lazy listener is still running"
         self.pending.clear()
+        if self.courier is not None:
+            self.courier.drain_all()

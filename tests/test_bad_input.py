@@ -27,11 +27,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import bot.slack.blocks
+from bot import container
 from bot.coaching.categories import CATEGORIES
 from bot.coaching.classify import Rules
 from bot.coaching.diagnostic import OWNERSHIP, PULLS
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
+from bot.delivery.gateway import make_client
 from bot.slack.app import create_app
 from bot.slack.blocks.diagnostic import MODAL_CALLBACK as DIAGNOSTIC_CALLBACK
 from bot.slack.blocks.diagnostic import OUTCOME_ACTIONS
@@ -52,7 +54,6 @@ from bot.slack.blocks.settings import MODAL_CALLBACK as SETTINGS_CALLBACK
 from bot.slack.blocks.settings import TIMEZONE_ACTION
 from bot.slack.handling import CANNOT_STORE, DATABASE_DOWN
 from bot.slack.screening import NOT_INSTALLED
-from bot.slack.sender import make_client
 from bot.store.db import database_answers, make_engine, make_session_factory
 from bot.store.models import Base, Delivery, Diagnostic, ImpactEntry, Lead, Reply
 from bot.web import MAX_BODY_BYTES, make_wsgi_app
@@ -164,7 +165,9 @@ def app(
 ) -> App:
     """The real app, as conftest builds it, with lazy listeners on `lazies`."""
     client = make_client(BOT_TOKEN, slack.base_url)
-    return create_app(settings, session_factory, client, library, rules, team_id=TEAM_ID, clock=clock, executor=lazies)
+    deps = container.build(settings, session_factory, client, library, rules, clock=clock, channel_interval=0)
+    lazies.courier = deps.courier
+    return create_app(deps, client, team_id=TEAM_ID, executor=lazies)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,12 +18,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary
+from bot.delivery.courier import RETRY_LATER, TRANSIENT_TRIES
 from bot.jobs import run_tick
-from bot.slack.sender import SlackSender, make_client
 from bot.store.models import Delivery, ImpactEntry, Lead, Reply
 from tests.seed import enroll
 from tests.slack_api import Call, SlackAPIServer
-from tests.support import BOT_TOKEN, SlackRequests, wait_until
+from tests.support import BOT_TOKEN, Clock, SlackRequests, queue_settled, wait_until
 from tests.test_summaries import CHANNEL, seed_team
 from tests.ticks import make_tick
 
@@ -79,8 +78,7 @@ def test_a_post_whose_answer_is_lost_is_found_in_the_dm_not_posted_again(
     enroll(session_factory, slack, "U0LEAD", THURSDAY - timedelta(hours=1))
     # Slack posts the prompt but its answer comes after the client has given up (a read timeout).
     slack.delay("chat.postMessage", 1.5, after_handling=True)
-    impatient = SlackSender(make_client(BOT_TOKEN, slack.base_url, timeout=1))
-    report = run_tick(replace(make_tick(session_factory, slack, library), sender=impatient), THURSDAY)
+    report = run_tick(make_tick(session_factory, slack, library, timeout=1), THURSDAY)
 
     assert report.sent == 1
     [prompt] = deliveries(session_factory)
@@ -92,12 +90,11 @@ def test_a_post_whose_answer_is_lost_is_found_in_the_dm_not_posted_again(
 
 
 def test_a_reply_is_stored_while_slack_is_unreachable_and_acknowledged_once_it_is_back(
-    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session]
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
 ) -> None:
     assert requests.command("/coach", "start").status == 200
-    wait_until(lambda: slack.calls("views.publish"))
+    slack.wait_for("response_url")
     slack.fail("chat.postMessage", status=503, times=None)  # no acknowledgement can be posted
-    slack.fail("views.publish", status=503, times=None)
     message = {"type": "message", "channel_type": "im", "channel": "D0LEAD", "user": "U0LEAD", "ts": "1763700000.1"}
     response = requests.event({**message, "text": "Walked Noor through the on-call handbook"})
 
@@ -106,21 +103,23 @@ def test_a_reply_is_stored_while_slack_is_unreachable_and_acknowledged_once_it_i
         [entry] = session.scalars(select(ImpactEntry)).all()
         assert entry.text == "Walked Noor through the on-call handbook"
         assert [r.text for r in session.scalars(select(Reply))] == [entry.text]
-    wait_until(lambda: [c for c in slack.calls("chat.postMessage") if c.fault])
+    wait_until(lambda: len([c for c in slack.calls("chat.postMessage") if c.fault]) >= TRANSIENT_TRIES)
+    wait_until(lambda: queue_settled(session_factory) is False and not _claimed(session_factory))  # waits again
 
-    def acknowledgement_released() -> bool:
-        with session_factory() as session:
-            return session.scalars(select(ImpactEntry.ack_ts)).one() is None
-
-    wait_until(acknowledgement_released)  # not stuck as "being posted": the next message tries again
     slack.clear_faults()
-    slack.reset()
-    requests.event({**message, "ts": "1763700030.1", "thread_ts": message["ts"], "text": "and paired on page one"})
-    [ack] = wait_until(lambda: answered(slack))
+    clock.advance(seconds=RETRY_LATER.total_seconds())  # the courier tries again on its own
+    [ack] = wait_until(lambda: answered(slack), timeout=10)
     assert ack.params["thread_ts"] == "1763700000.1"
+    wait_until(lambda: queue_settled(session_factory))
+    assert len(answered(slack)) == 1  # looked for first, posted once
     with session_factory() as session:
         [entry] = session.scalars(select(ImpactEntry)).all()
         assert entry.ack_ts == ack.response["ts"]
+
+
+def _claimed(session_factory: sessionmaker[Session]) -> bool:
+    with session_factory() as session:
+        return session.scalars(select(Delivery.id).where(Delivery.status == "claimed")).first() is not None
 
 
 # --- a real `coach worker`, killed with SIGKILL in the middle of a fan-out ----------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,10 +12,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.prompts import PromptLibrary, make_prompt_environment
+from bot.delivery.gateway import SlackGateway, make_client
 from bot.jobs import run_tick
 from bot.services import enrollment, prompts
-from bot.services.pacing import Pacer
-from bot.slack.sender import SlackSender, make_client
 from bot.store.db import make_session_factory
 from bot.store.models import Delivery, Lead
 from tests.slack_api import SlackAPIServer
@@ -28,7 +26,7 @@ TEAM = "T0TEAM"
 
 def enroll(session_factory: sessionmaker[Session], slack: SlackAPIServer, user_id: str, tz: str, now: datetime) -> None:
     slack.set_user(user_id, tz=tz)
-    profile = SlackSender(make_client(BOT_TOKEN, slack.base_url)).user_profile(user_id)
+    profile = SlackGateway(make_client(BOT_TOKEN, slack.base_url)).user_profile(user_id)
     with session_factory.begin() as session:
         enrollment.start(session, profile, TEAM, "UTC", now)
 
@@ -198,7 +196,7 @@ def test_a_worker_that_died_after_posting_is_not_followed_by_a_second_post(
                 lead.dm_channel = SlackAPIServer.dm_channel_id(lead.user_id)
     with session_factory.begin() as session:  # a worker claims both, posts the first, and dies
         claimed = prompts.claim_due_prompts(session, library, make_prompt_environment(), now)
-    tick.sender.post_prompt(claimed.outgoing[0])
+    tick.courier.posts.post_prompt(claimed.outgoing[0])
     assert run_tick(tick, now + timedelta(minutes=1)).sent == 0  # the claims are leased to the dead worker
     report = run_tick(tick, now + timedelta(minutes=6))  # lease over: the next tick takes them over
     assert report.sent == 2
@@ -228,9 +226,8 @@ def test_posts_keep_to_the_workspace_rate(
 ) -> None:
     now = datetime(2026, 11, 23, 16, 31, tzinfo=UTC)
     due_now(session_factory, slack, 25, now)
-    tick = make_tick(session_factory, slack, library)
     per_minute = 1200  # one post every 50 ms
-    report = run_tick(replace(tick, pacer=Pacer(per_minute)), now)
+    report = run_tick(make_tick(session_factory, slack, library, per_minute=per_minute), now)
     assert report.sent == 25
     times = sorted(call.time for call in slack.calls("chat.postMessage"))
     # Slots are booked 50 ms apart; a post may land a little after its slot but never before it.

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coaching.prompts import PromptLibrary
 from bot.jobs import run_tick
 from bot.services import workspaces
-from bot.services.entries import CHANGED_SINCE, PENDING_ACK
+from bot.services.entries import CHANGED_SINCE
 from bot.slack.blocks.entries import (
     LEGACY_TOGGLE_ACTION,
     MOVED,
@@ -28,7 +28,7 @@ from bot.slack.screening import NOT_INSTALLED
 from bot.store.models import Base, ImpactEntry, Lead, Reply, Workspace
 from tests.slack.test_entries import DM, LEAD, acks, dm, enroll, next_ts, send_prompt, stored
 from tests.slack_api import SlackAPIServer
-from tests.support import TEAM_ID, Clock, SlackRequests, wait_until
+from tests.support import TEAM_ID, Clock, SlackRequests, queue_settled, wait_until
 from tests.ticks import make_tick
 
 DIGEST_CHANNEL = "C0DIGEST"
@@ -48,7 +48,7 @@ def run_digest(
 
 def posted_ack(session_factory: sessionmaker[Session]) -> str:
     """Wait until the (only) entry's acknowledgement is posted, not just reserved; its ts."""
-    return str(wait_until(lambda: (ack := stored(session_factory)[0].ack_ts) not in (None, PENDING_ACK) and ack))
+    return str(wait_until(lambda: (ack := stored(session_factory)[0].ack_ts) is not None and ack))
 
 
 def revision(session_factory: sessionmaker[Session]) -> int:
@@ -190,7 +190,7 @@ def test_a_workspace_that_never_installed_the_app_gets_an_answer_and_nothing_els
     posted_ack(session_factory)
     entry_id = stored(session_factory)[0].id
     stranger = SlackRequests(app, response_url=requests.response_url, team_id=OTHER_TEAM)
-    wait_until(lambda: slack.calls("views.publish"))
+    wait_until(lambda: queue_settled(session_factory))
     before, calls = everything(engine), len(slack.calls())
 
     assert stranger.command("/coach", "start").body == json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED})

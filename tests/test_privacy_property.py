@@ -38,9 +38,11 @@ from slack_bolt import BoltResponse
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import container
 from bot.coaching.classify import Rules
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
+from bot.delivery.gateway import make_client
 from bot.jobs import Tick, run_tick
 from bot.services import workspaces
 from bot.services.summaries import preview_digest
@@ -64,7 +66,6 @@ from bot.slack.blocks.forget import MODAL_CALLBACK as FORGET_CALLBACK
 from bot.slack.blocks.scorecard import SHARED_SHOWN, digest_message
 from bot.slack.handling import DATABASE_DOWN, SOMETHING_WENT_WRONG
 from bot.slack.screening import NOT_INSTALLED
-from bot.slack.sender import make_client
 from bot.slack.text import make_environment
 from bot.store.models import Base, Delivery, ImpactEntry, Lead, Reply, Workspace
 from tests.slack_api import Call, SlackAPIServer
@@ -970,9 +971,9 @@ def test_only_words_shared_after_they_were_written_reach_the_digest_and_other_wo
     try:
         with Lazies() as lazies:
             client = make_client(BOT_TOKEN, slack.base_url)
-            app = create_app(
-                settings, session_factory, client, library, rules, team_id=TEAM_ID, clock=clock, executor=lazies
-            )
+            deps = container.build(settings, session_factory, client, library, rules, clock=clock, channel_interval=0)
+            lazies.courier = deps.courier
+            app = create_app(deps, client, team_id=TEAM_ID, executor=lazies)
             response_url = slack.url + "/respond/1"
             world = World(
                 requests=SlackRequests(app, response_url),

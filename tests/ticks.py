@@ -4,29 +4,59 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coaching.prompts import PromptLibrary, make_prompt_environment
+from bot import container
+from bot.__main__ import RULES_PATH
+from bot.coaching.classify import Rules, load_rules
+from bot.coaching.prompts import PromptLibrary
+from bot.config import Settings
+from bot.delivery.gateway import make_client
 from bot.jobs import Tick, TickReport, run_tick
-from bot.services.pacing import Pacer
-from bot.slack.sender import SlackSender, make_client
 from bot.store.db import make_engine, make_session_factory
 from tests.slack_api import SlackAPIServer
-from tests.support import BOT_TOKEN
+from tests.support import BOT_TOKEN, SIGNING_SECRET
 
 
-def make_tick(session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary) -> Tick:
-    """A tick on the test server, with no pacing and no sleeping."""
-    return Tick(
-        session_factory=session_factory,
-        sender=SlackSender(make_client(BOT_TOKEN, slack.base_url)),
-        library=library,
-        env=make_prompt_environment(),
-        pacer=Pacer(100_000),
-        sleep=lambda _seconds: None,
+def tick_settings(slack: SlackAPIServer, per_minute: int) -> Settings:
+    """Settings for a tick against the test server."""
+    return Settings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        slack_api_url=slack.base_url,
+        database_url="sqlite://",  # unused: the session factory is given
+        port=3000,
+        timezone="UTC",
+        digest_channel=None,
+        post_rate=per_minute,
+        log_level="INFO",
     )
+
+
+@cache
+def category_rules() -> Rules:
+    """The real category rules, read once."""
+    return load_rules(RULES_PATH)
+
+
+def make_tick(
+    session_factory: sessionmaker[Session],
+    slack: SlackAPIServer,
+    library: PromptLibrary,
+    *,
+    per_minute: int = 100_000,
+    timeout: int = 10,
+) -> Tick:
+    """A tick on the test server, with no per-channel spacing and no sleeping between retries."""
+    client = make_client(BOT_TOKEN, slack.base_url, timeout=timeout)
+    settings = tick_settings(slack, per_minute)
+    deps = container.build(settings, session_factory, client, library, category_rules(), channel_interval=0)
+    deps.courier.sleep = lambda _seconds: None
+    return container.tick_of(deps)
 
 
 def two_workers_at_once(

@@ -16,7 +16,6 @@ from bot.store.models import Delivery, ImpactEntry, Lead, Reply
 
 REPLY_WINDOW = timedelta(hours=36)  # a DM this soon after a prompt answers it; later, it stands on its own
 ANSWERABLE = ("sent", "skipped", "answered")
-PENDING_ACK = "pending"  # ack_ts while the acknowledgement is being posted
 NOT_YOURS = "That entry isn't yours, or it has been deleted."
 CHANGED_SINCE = (
     "That entry's words changed after that button was drawn, so I kept it private. "
@@ -144,7 +143,7 @@ def capture_message(
     unshared = _words_changed(session, rules, entry, now)
     # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
     moved_from = None
-    if entry.ack_channel and entry.ack_ts and entry.ack_ts != PENDING_ACK:
+    if entry.ack_channel and entry.ack_ts:
         moved_from, entry.ack_channel, entry.ack_ts = (entry.ack_channel, entry.ack_ts), None, None
     return replace(_filed(session, entry, thread_ts=beside, appended=True), unshared=unshared, moved_from=moved_from)
 
@@ -266,21 +265,6 @@ def remove(session: Session, team_id: str, user_id: str, entry_id: int) -> Remov
     entry = _owned(session, team_id, user_id, entry_id)
     session.delete(entry)
     return Removed(entry.id, entry.ack_channel, entry.ack_ts, entry.source)
-
-
-def claim_ack(session: Session, entry_id: int) -> bool:
-    """Reserve the right to post the entry's acknowledgement; False if someone else holds it."""
-    return store.set_ack_if_none(session, entry_id, PENDING_ACK)
-
-
-def release_ack(session: Session, entry_id: int) -> None:
-    """Give up the reservation after a failed post, so the entry's next message tries again."""
-    store.clear_ack_if(session, entry_id, PENDING_ACK)
-
-
-def record_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
-    """Where the acknowledgement we reserved was posted."""
-    store.set_ack(session, entry_id, channel, ts)
 
 
 def current(session: Session, entry_id: int) -> Filed | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.services.errors import UserFacingError
 from bot.store.leads import get_lead
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, PaceSlot, Reply, Workspace
 
 NOTHING_STORED = "I don't store anything about you: there is nothing to delete."
 
@@ -49,6 +49,10 @@ def forget(session: Session, team_id: str, user_id: str) -> Holdings:
     session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id == lead.id))
     session.execute(delete(Diagnostic).where(Diagnostic.lead_id == lead.id))
     session.execute(delete(Delivery).where(Delivery.lead_id == lead.id))
+    session.execute(delete(Delivery).where(Delivery.team_id == team_id, Delivery.recipient == user_id))
+    # Per-channel pace of their DM (it names the channel).
+    channels = [f"{team_id}/{where}" for where in (lead.dm_channel, user_id) if where]
+    session.execute(delete(PaceSlot).where(PaceSlot.key.in_(channels)))
     # The workspace remembers who chose the digest channel (to tell them if posting fails): not them any more.
     session.execute(
         update(Workspace)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from bot.services.prompts import OutgoingPrompt
-    from bot.services.scorecards import OutgoingDigest, OutgoingSummary
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -69,8 +65,8 @@ class Transient(SlackError):
     """A 5xx, a timeout or a dropped connection: worth a retry with backoff."""
 
 
-class Sender(Protocol):
-    """The Slack Web API calls services make."""
+class Gateway(Protocol):
+    """The Slack Web API calls the app makes: transport only (the delivery service decides what and when)."""
 
     def user_profile(self, user_id: str) -> SlackProfile:
         """Look a user up (users.info)."""
@@ -103,24 +99,14 @@ class Sender(Protocol):
         """Publish someone's App Home view."""
         ...
 
-    def upload_file(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> None:
-        """Share a file in a channel (a DM channel id for a lead's export), with a comment."""
+    def upload_file(
+        self, channel: str, filename: str, content: bytes, title: str, *, comment: str | None = None, alt_text: str = ""
+    ) -> None:
+        """Share a file in a channel (a DM channel id for a lead's export), with a comment or an alt text."""
         ...
 
-    def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
-        """Post a daily prompt to the lead's DM, tagged so it can be found again."""
-        ...
-
-    def find_delivery(self, channel: str, delivery_id: int) -> Posted | None:
-        """A message already posted in this channel for this delivery, if any (for recovery after a crash)."""
-        ...
-
-    def post_summary(self, summary: OutgoingSummary) -> Posted:
-        """Post a weekly scorecard to the lead's DM (with its chart when the upload works), tagged."""
-        ...
-
-    def post_digest(self, digest: OutgoingDigest) -> Posted:
-        """Post a team digest in its channel, joining a public channel first if need be, tagged."""
+    def find_delivery(self, channel: str, delivery_id: int, thread_ts: str | None = None) -> Posted | None:
+        """A message already posted in this channel (or thread) for this delivery, if any (recovery after a crash)."""
         ...
 
     def channel_access(self, channel: str) -> ChannelAccess:

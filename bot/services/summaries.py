@@ -154,17 +154,27 @@ def _still_wanted(delivery: Delivery, workspace: Workspace, lead: Lead | None, n
     return lead is not None and lead.enrolled and lead.active
 
 
-def summary_now(session: Session, team_id: str, user_id: str, now: datetime) -> OutgoingSummary:
-    """The last seven days, claimed as a one-off so it never stands in for the weekly scorecard."""
+def summary_now(session: Session, team_id: str, user_id: str, now: datetime) -> int:
+    """The last seven days, claimed as a one-off so it never stands in for the weekly scorecard; its delivery id."""
     lead = get_lead(session, team_id, user_id)
     if lead is None:
         raise UserFacingError("There's nothing to sum up yet: `/coach start` turns on daily prompts.")
-    week = iso_week_key(local_date_of(now, lead_timezone(lead, workspace_of(session, lead))))
     period = f"{ONE_OFF}{now:%Y%m%dT%H%M%S.%f}"
     delivery_id = _claim(session, team_id, lead.id, user_id, "summary", period, now, now)
     if delivery_id is None:
         raise UserFacingError("One scorecard at a time, please: try again in a second.")
-    return outgoing_summaries(session, [Pending(delivery_id, lead, week, now, attempts=1)])[0]
+    return delivery_id
+
+
+def queued_summary(session: Session, delivery: Delivery) -> OutgoingSummary | None:
+    """The scorecard of a one-off delivery (`summary now`), covering the seven days before it was asked for; None
+    if its lead is gone."""
+    lead = session.get(Lead, delivery.lead_id) if delivery.lead_id is not None else None
+    if lead is None:
+        return None
+    asked = delivery.created_at
+    week = iso_week_key(local_date_of(asked, lead_timezone(lead, workspace_of(session, lead))))
+    return outgoing_summaries(session, [Pending(delivery.id, lead, week, asked, attempts=delivery.attempts)])[0]
 
 
 def preview_summary(session: Session, team_id: str, user_id: str, week: str | None, now: datetime) -> OutgoingSummary:

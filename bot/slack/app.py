@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import datetime
 
 from slack_bolt import App
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coaching.classify import Rules
-from bot.coaching.prompts import PromptLibrary, make_prompt_environment
-from bot.config import Settings
 from bot.slack import actions, commands, events
 from bot.slack.deps import AppDeps
 from bot.slack.handling import handle_error
 from bot.slack.screening import screen
-from bot.slack.sender import SlackSender
-from bot.slack.text import make_environment
-from bot.store.models import utcnow
 
 
 class WithoutRequestBody(logging.Filter):
@@ -39,33 +30,12 @@ class WithoutRequestBody(logging.Filter):
 _WITHOUT_REQUEST_BODY = WithoutRequestBody()  # one instance, so building many apps adds it to Bolt's logger once
 
 
-def create_app(
-    settings: Settings,
-    session_factory: sessionmaker[Session],
-    client: WebClient,
-    library: PromptLibrary,
-    rules: Rules,
-    *,
-    team_id: str,
-    clock: Callable[[], datetime] = utcnow,
-    executor: Executor | None = None,
-) -> App:
+def create_app(deps: AppDeps, client: WebClient, *, team_id: str, executor: Executor | None = None) -> App:
     """Build the Slack app for the workspace `team_id` (the token's, from auth.test) with every listener registered;
     requests from any other workspace are answered and ignored. Lazy listeners run on `executor` if given."""
-    templates = make_environment()
-    deps = AppDeps(
-        settings=settings,
-        session_factory=session_factory,
-        sender=SlackSender(client, templates),
-        templates=templates,
-        library=library,
-        rules=rules,
-        prompt_env=make_prompt_environment(),
-        clock=clock,
-    )
     app = App(
         client=client,
-        signing_secret=settings.signing_secret or "",
+        signing_secret=deps.settings.signing_secret or "",
         # Listeners write to the database before Slack is answered; Slack calls run after, lazily.
         process_before_response=True,
         token_verification_enabled=False,

@@ -1,4 +1,4 @@
-"""What listeners are given: settings, the session factory, the Slack port, templates and a clock."""
+"""What listeners are given: settings, the session factory, the Slack gateway, the courier, templates and a clock."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coaching.classify import Rules
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
-from bot.services.ports import Sender
+from bot.delivery.courier import Courier
+from bot.services.ports import Gateway
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class AppDeps:
 
     settings: Settings
     session_factory: sessionmaker[Session]
-    sender: Sender
+    gateway: Gateway  # look-ups and modals only: everything sent goes through the courier
+    courier: Courier
     templates: Environment
     library: PromptLibrary
     rules: Rules

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services import deliveries, entries, forget, prompts, settings
+from bot.delivery import outbox
+from bot.services import entries, forget, prompts, settings
 from bot.slack.blocks.entries import ModalContext, entry_modal
 from bot.slack.blocks.forget import forget_modal
+from bot.slack.blocks.prompt import prompt_message
 from bot.slack.blocks.settings import settings_modal
 from bot.slack.deps import AppDeps
 
@@ -33,12 +35,12 @@ def forget_view(deps: AppDeps, team_id: str, user_id: str) -> dict[str, Any]:
 
 
 def reflect_now(deps: AppDeps, team_id: str, user_id: str) -> None:
-    """Send the lead a prompt in their DM right now, outside the schedule."""
+    """Send the lead a prompt in their DM right now, outside the schedule (queued for the courier)."""
     now = deps.clock()
     with deps.session_factory.begin() as session:
         outgoing = prompts.claim_reflection(
             session, deps.library, deps.prompt_env, team_id, user_id, deps.settings.timezone, now
         )
-    posted = deps.sender.post_prompt(outgoing)
-    with deps.session_factory.begin() as session:
-        deliveries.record_sent(session, [(outgoing.delivery_id, outgoing.lead_id, posted)], now)
+        text, blocks = prompt_message(outgoing)
+        outbox.claimed_now(session, outgoing.delivery_id, now, text=text, blocks=blocks)
+    deps.courier.wake()

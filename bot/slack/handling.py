@@ -10,8 +10,11 @@ from slack_bolt import BoltResponse
 from slack_bolt.context.respond import Respond
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
+from bot.delivery import outbox
 from bot.services.errors import UserFacingError
-from bot.services.ports import Sender, SlackError
+from bot.services.ports import SlackError
+from bot.slack.blocks.kit import section
+from bot.slack.deps import AppDeps
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +65,15 @@ def on_failure_tell(respond: Respond, work: Callable[[], None], dm: Callable[[st
             logger.warning("nowhere to tell someone: %s", text)
 
 
-def tell_in_dm(sender: Sender, user_id: str, text: str) -> None:
-    """Say something to a person in the app's DM; if even that fails, log it."""
+def tell_in_dm(deps: AppDeps, team_id: str, user_id: str, text: str) -> None:
+    """Say something to a person in the app's DM (through the courier); if even queueing it fails, log it."""
     try:
-        sender.post_message(user_id, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        with deps.session_factory.begin() as session:
+            outbox.message(session, team_id, user_id, text, [section(text)], deps.clock())
     except Exception as error:  # the last resort: nothing more can be done
         logger.warning("could not tell %s in the DM: %s", user_id, friendly_message(error))
+        return
+    deps.courier.wake()
 
 
 def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

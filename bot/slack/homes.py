@@ -1,47 +1,44 @@
-"""Publishing a lead's Home tab: when they open it, and after every change they make."""
+"""Home: published through the courier when the lead opens it, and after a change while they may be looking."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import zlib
+from typing import Any
 
-from bot.services.home import home_state
-from bot.slack.blocks.home import home_view
+from bot.delivery import outbox
 from bot.slack.deps import AppDeps
 from bot.slack.handling import friendly_message
+from bot.slack.payloads import text_of
 
 logger = logging.getLogger(__name__)
 
-# Two changes in quick succession publish from two threads: holding one lock per lead from reading to
-# publishing makes the later reader publish last, so an older view never overwrites a newer one (per process).
-_LOCKS = tuple(threading.Lock() for _ in range(64))
-# Leads with a refresh queued that has not read their state yet: it will see any change saved before it reads.
-_QUEUED: set[str] = set()
-_QUEUED_LOCK = threading.Lock()
+
+def in_home(body: dict[str, Any]) -> bool:
+    """Whether an interaction came from the Home tab (so the lead is looking at it)."""
+    container = body.get("container")
+    return (
+        isinstance(container, dict) and container.get("type") == "view" and text_of(body.get("view"), "type") == "home"
+    )
 
 
 def publish_home(deps: AppDeps, team_id: str, user_id: str) -> None:
-    """Read the lead's state and publish their Home view."""
-    key = f"{team_id}/{user_id}"
-    with _LOCKS[zlib.crc32(key.encode()) % len(_LOCKS)]:
-        with _QUEUED_LOCK:
-            _QUEUED.discard(key)
-        with deps.session_factory.begin() as session:
-            state = home_state(session, team_id, user_id, deps.clock())
-        deps.sender.publish_home(user_id, home_view(deps.templates, state, deps.settings.retention_days))
+    """The lead opened Home: it shows the present."""
+    with deps.session_factory.begin() as session:
+        outbox.home_opened(session, team_id, user_id, deps.settings.timezone, deps.clock())
+    deps.courier.wake()
 
 
-def refresh_home(deps: AppDeps, team_id: str, user_id: str) -> None:
-    """Publish the Home view after a change; the change is already saved, so a failure here is only logged.
-
-    A burst of changes publishes once or twice, not once per change: a refresh still waiting to read covers them."""
-    key = f"{team_id}/{user_id}"
-    with _QUEUED_LOCK:
-        if key in _QUEUED:
-            return
-        _QUEUED.add(key)
+def refresh_home(deps: AppDeps, team_id: str, user_id: str, *, looking: bool = False) -> None:
+    """Redraw Home after a change if the lead may be looking at it (`looking`: they clicked something in it); the
+    change is saved, so a failure is only logged (their next visit to Home shows it). Changes in a burst are drawn
+    once: the queue holds one Home per lead."""
     try:
-        publish_home(deps, team_id, user_id)
+        with deps.session_factory.begin() as session:
+            if looking:
+                outbox.home_opened(session, team_id, user_id, deps.settings.timezone, deps.clock())
+            else:
+                outbox.home(session, team_id, user_id, deps.clock())
     except Exception as error:  # the lead's next visit to Home publishes it again
-        logger.warning("could not refresh Home: %s", friendly_message(error))
+        logger.warning("could not queue Home: %s", friendly_message(error))
+        return
+    deps.courier.wake()

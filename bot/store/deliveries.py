@@ -11,10 +11,10 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, EntryCategory, ImpactEntry, Lead, Workspace
+from bot.store.models import Delivery, EntryCategory, ImpactEntry, Kind, Lead, Status, Workspace
 
-PROMPT_KINDS = ("prompt", "reflect")
-DELIVERED = ("sent", "answered", "skipped", "rejected")  # prompt statuses once it reached the lead
+PROMPT_KINDS = (Kind.PROMPT, Kind.REFLECT)
+DELIVERED = (Status.SENT, Status.ANSWERED, Status.SKIPPED, Status.REJECTED)  # prompt statuses once it reached the lead
 
 
 def due_leads(session: Session, now: datetime, limit: int) -> list[tuple[Lead, str]]:
@@ -49,7 +49,12 @@ def stale_claims(session: Session, kinds: Sequence[str], claimed_before: datetim
     """Deliveries claimed but never marked sent whose lease has run out (a worker died or gave up)."""
     query = (
         select(Delivery)
-        .where(Delivery.status == "claimed", Delivery.kind.in_(kinds), Delivery.claimed_at < claimed_before)
+        .where(
+            Delivery.status == Status.CLAIMED,
+            Delivery.kind.in_(kinds),
+            Delivery.claimed_at < claimed_before,
+            Delivery.next_attempt_at.is_(None),  # queued ones go back to the queue instead (store.outbox)
+        )
         .order_by(Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -101,7 +106,7 @@ def answered_counts(session: Session, lead_ids: Sequence[int], since: datetime, 
         .where(
             Delivery.lead_id.in_(lead_ids),
             Delivery.kind.in_(PROMPT_KINDS),
-            Delivery.status == "answered",
+            Delivery.status == Status.ANSWERED,
             Delivery.created_at >= since,
             Delivery.created_at < until,
         )
@@ -120,7 +125,7 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, int | None, str, str]]
     session.execute(
         update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
         [
-            {"delivery_id": delivery_id, "status": "sent", "channel": channel, "ts": ts, "sent_at": now}
+            {"delivery_id": delivery_id, "status": Status.SENT, "channel": channel, "ts": ts, "sent_at": now}
             for delivery_id, _, channel, ts in sent
         ],
     )
@@ -131,4 +136,4 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, int | None, str, str]]
 
 def mark_failed(session: Session, delivery_id: int, code: str) -> None:
     """Slack refused this delivery for good."""
-    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(status="failed", error=code[:64]))
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(status=Status.FAILED, error=code[:64]))

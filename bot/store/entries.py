@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.store.deliveries import PROMPT_KINDS
@@ -68,24 +68,6 @@ def set_categories(session: Session, entry_id: int, categories: Sequence[str]) -
     session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
     session.add_all(EntryCategory(entry_id=entry_id, category=category) for category in categories)
     session.flush()
-
-
-def set_ack_if_none(session: Session, entry_id: int, ts: str) -> bool:
-    """Set the entry's acknowledgement ts unless it has one; True if this call set it."""
-    result = session.execute(
-        update(ImpactEntry).where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts.is_(None)).values(ack_ts=ts)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def clear_ack_if(session: Session, entry_id: int, ts: str) -> None:
-    """Forget the entry's acknowledgement ts if it is still `ts`."""
-    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id, ImpactEntry.ack_ts == ts).values(ack_ts=None))
-
-
-def set_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
-    """Where the entry's acknowledgement is."""
-    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
 
 
 def diagnostics_since(session: Session, lead_id: int, since: datetime) -> list[Diagnostic]:

@@ -58,3 +58,8 @@ def get_or_create_lead(session: Session, team_id: str, user_id: str) -> Lead:
 def clear_schedules(session: Session, team_id: str) -> None:
     """Nothing more is due for anyone in this workspace."""
     session.execute(update(Lead).where(Lead.team_id == team_id).values(next_prompt_at=None, next_summary_at=None))
+
+
+def set_dm_channel(session: Session, lead_id: int, channel: str) -> None:
+    """The app's DM channel with this lead, learnt from a message posted there."""
+    session.execute(update(Lead).where(Lead.id == lead_id).values(dm_channel=channel))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -71,6 +72,34 @@ class LongSlackText(SlackText):
 
     impl = Text
     cache_ok = True
+
+
+class Kind(StrEnum):
+    """What a delivery is. The first four are claimed by the tick and posted at once; the rest wait in the queue
+    (status `queued`) for the courier, and are drawn from the database when they are sent."""
+
+    PROMPT = "prompt"
+    REFLECT = "reflect"
+    SUMMARY = "summary"
+    DIGEST = "digest"
+    ACK = "ack"  # an entry's acknowledgement, in its thread: posted once, then redrawn as the entry changes
+    MESSAGE = "message"  # a message drawn when it was queued (a verdict, a notice)
+    UPDATE = "update"  # a redraw of a message we posted earlier
+    HOME = "home"  # a lead's App Home view
+    EXPORT = "export"  # a lead's brag document, as a file in their DM
+
+
+class Status(StrEnum):
+    """Where a delivery stands."""
+
+    QUEUED = "queued"  # waiting for the courier
+    CLAIMED = "claimed"  # a worker holds it and is sending it
+    SENT = "sent"
+    FAILED = "failed"  # Slack refused it for good
+    EXPIRED = "expired"  # it could not be sent while it still meant something
+    ANSWERED = "answered"  # a prompt the lead answered
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
 
 
 def utcnow() -> datetime:
@@ -161,15 +190,22 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(SlackText(16))  # prompt | reflect | summary | digest
+    kind: Mapped[str] = mapped_column(SlackText(16))  # a Kind
     period_key: Mapped[str] = mapped_column(SlackText(40))  # local date, ISO week, or a one-off key
     recipient: Mapped[str] = mapped_column(SlackText(32))  # user id or channel id
     prompt_id: Mapped[str | None] = mapped_column(SlackText(64))
     channel: Mapped[str | None] = mapped_column(SlackText(32))
     ts: Mapped[str | None] = mapped_column(SlackText(32))
-    status: Mapped[str] = mapped_column(SlackText(16), default="claimed")
+    thread_ts: Mapped[str | None] = mapped_column(SlackText(32))  # posted in this thread
+    subject_id: Mapped[int | None] = mapped_column(
+        Integer, index=True
+    )  # what a queued kind shows: an entry, for an ack
+    payload: Mapped[str | None] = mapped_column(LongSlackText)  # JSON the courier needs to draw it
+    status: Mapped[str] = mapped_column(SlackText(16), default=Status.CLAIMED)  # a Status
+    redraw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # changed while claimed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]  # a queued delivery is sent from this instant
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(SlackText(64))
@@ -248,3 +284,13 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(SlackText(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(SlackText(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PaceSlot(Base):
+    """When the next Slack call for a workspace (key: team id) or one of its channels (team id/channel) may go.
+    Every process books its calls here, so adding processes never adds calls per minute."""
+
+    __tablename__ = "pace_slots"
+
+    key: Mapped[str] = mapped_column(SlackText(80), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch

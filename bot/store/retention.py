@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, ProcessedEvent, Reply, Workspace
+from bot.store.models import (
+    Delivery,
+    Diagnostic,
+    EntryCategory,
+    ImpactEntry,
+    Lead,
+    PaceSlot,
+    ProcessedEvent,
+    Reply,
+    Workspace,
+)
 
 
 def uninstalled_before(session: Session, before: datetime) -> list[str]:
@@ -27,4 +37,5 @@ def delete_workspace(session: Session, team_id: str) -> None:
     session.execute(delete(Delivery).where(Delivery.team_id == team_id))
     session.execute(delete(Lead).where(Lead.team_id == team_id))
     session.execute(delete(ProcessedEvent).where(ProcessedEvent.team_id == team_id))
+    session.execute(delete(PaceSlot).where(or_(PaceSlot.key == team_id, PaceSlot.key.startswith(f"{team_id}/"))))
     session.execute(delete(Workspace).where(Workspace.team_id == team_id))

@@ -67,7 +67,6 @@ def test_coach_start_enrolls_with_the_timezone_from_users_info(
     assert "You're in, ada" in answer.params["text"]
     assert "(Asia/Kolkata)" in answer.params["text"]
     assert answer.params["response_type"] == "ephemeral"
-    slack.wait_for("views.publish")
     with session_factory() as session:
         lead = session.scalars(select(Lead)).one()
         assert (lead.team_id, lead.user_id, lead.timezone, lead.enrolled) == (TEAM_ID, "U0LEAD", "Asia/Kolkata", True)
@@ -145,7 +144,7 @@ def test_app_uninstalled_stops_the_workspace(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session]
 ) -> None:
     requests.command("/coach", "start")
-    slack.wait_for("views.publish")
+    slack.wait_for("response_url")
     assert requests.event({"type": "app_uninstalled"}).status == 200
     with session_factory() as session:
         workspace = session.get(Workspace, TEAM_ID)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.models import Delivery, ImpactEntry, Workspace
 from tests.slack_api import SlackAPIServer
-from tests.support import TEAM_ID, Clock, SlackRequests
+from tests.support import TEAM_ID, Clock, SlackRequests, queue_settled, wait_until
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -39,11 +39,12 @@ def test_summary_now_sends_the_week_so_far_without_using_up_the_weekly_one(
     response = requests.command("/coach", "summary now")
 
     assert response.status == 200
-    assert answer(slack) == "Your week so far is in our DM."
-    [card] = [c.params for c in slack.calls("chat.postMessage")]
+    assert answer(slack) == "Your week so far is on its way to our DM."
+    [card] = [c.params for c in slack.wait_for("chat.postMessage")]
     assert card["channel"] == slack.dm_channel_id("U0LEAD")
     assert card["text"].startswith("Your week, 11–18 Nov 2026: 1 moment of invisible impact")
     assert len(slack.uploaded_files()) == 1
+    wait_until(lambda: queue_settled(session_factory))
     with session_factory() as session:
         [delivery] = session.scalars(select(Delivery).where(Delivery.kind == "summary")).all()
         assert delivery.status == "sent"

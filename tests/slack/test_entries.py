@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.entries import PENDING_ACK
 from bot.slack.blocks.entries import (
     CATEGORIES_ACTION,
     CATEGORIES_BLOCK,
@@ -204,7 +203,7 @@ def test_several_messages_for_the_same_prompt_append_to_one_answer(
     enroll(requests, session_factory)
     prompt = send_prompt(requests, session_factory)
     dm(requests, "Stayed out of the schema debate and let the team decide.")
-    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
+    wait_until(lambda: stored(session_factory)[0].ack_ts is not None)  # posted, not just reserved
     dm(requests, "Also unblocked Tom by getting him prod read access.")
 
     [entry] = stored(session_factory)
@@ -221,7 +220,7 @@ def test_several_messages_for_the_same_prompt_append_to_one_answer(
     assert second_ack.params["text"].startswith("Added to your answer")
     moved = wait_until(lambda: [c for c in slack.calls("chat.update") if c.params["text"] == MOVED])
     assert moved[0].params["ts"] == first_ack.response["ts"]
-    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))
+    wait_until(lambda: stored(session_factory)[0].ack_ts is not None)
     assert stored(session_factory)[0].ack_ts == second_ack.response["ts"]
 
 
@@ -305,7 +304,7 @@ def test_an_edit_updates_the_text_and_refiles_it(
 ) -> None:
     enroll(requests, session_factory)
     ts = dm(requests, "Fixed the flaky login bug myself")
-    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
+    wait_until(lambda: stored(session_factory)[0].ack_ts is not None)  # posted, not just reserved
     changed = {
         "subtype": "message_changed",
         "message": {"type": "message", "user": LEAD, "text": "Interviewed two backend candidates", "ts": ts},
@@ -326,7 +325,7 @@ def test_a_deleted_message_leaves_its_entry_and_an_empty_entry_goes(
     enroll(requests, session_factory)
     send_prompt(requests, session_factory)
     first = dm(requests, "Wrote the ADR for the queue choice")
-    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
+    wait_until(lambda: stored(session_factory)[0].ack_ts is not None)  # posted, not just reserved
     second = dm(requests, "and mediated between Sam and Ana on the API naming")
     dm(requests, "", subtype="message_deleted", deleted_ts=second, hidden=True)
     [entry] = stored(session_factory)
@@ -514,7 +513,7 @@ def test_deleting_a_message_that_has_a_thread_removes_its_entry(
 ) -> None:
     enroll(requests, session_factory)
     ts = dm(requests, "Coached Ana through her first incident review")
-    wait_until(lambda: stored(session_factory)[0].ack_ts not in (None, PENDING_ACK))  # posted, not just reserved
+    wait_until(lambda: stored(session_factory)[0].ack_ts is not None)  # posted, not just reserved
     tombstone = {  # Slack keeps a deleted message that has a thread as a tombstone, announced as a change
         "type": "message",
         "subtype": "message_changed",

@@ -117,10 +117,15 @@ def test_a_stopped_lead_sees_start_and_that_their_log_is_kept(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
     requests.command("/coach", "stop")
-    slack.wait_for("views.publish")  # Home follows the change; then the lead opens it
     view = open_home(requests, slack)
     assert [e["action_id"] for e in elements(view)] == [START_ACTION]
     assert "Your log is kept: 6 entries" in texts(view)
+
+
+def watching(requests: SlackRequests, slack: SlackAPIServer) -> None:
+    """The lead opens Home and keeps looking at it: changes redraw it from now on (counted afresh)."""
+    open_home(requests, slack)
+    slack.reset()
 
 
 def last_home(slack: SlackAPIServer, count: int) -> str:
@@ -131,7 +136,7 @@ def last_home(slack: SlackAPIServer, count: int) -> str:
 def test_home_is_published_again_after_every_change_the_lead_makes(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
-
+    watching(requests, slack)
     requests.command("/impact", "Talked Priya through the incident review")
     assert "Talked Priya through the incident review" in last_home(slack, 1)
 
@@ -159,6 +164,7 @@ def test_home_is_published_again_after_every_change_the_lead_makes(
 def test_a_burst_of_changes_publishes_home_a_few_times_and_last_with_all_of_them(
     requests: SlackRequests, slack: SlackAPIServer, week: tuple[int, list[int]]
 ) -> None:
+    watching(requests, slack)
     slack.delay("views.publish", 2)  # the first refresh is still publishing while the rest arrive
     for n in range(10):
         requests.command("/impact", f"Burst entry {n}")
@@ -172,6 +178,7 @@ def test_edit_from_home_opens_the_correction_modal_and_saving_it_refreshes_home(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
     _, ids = week
+    watching(requests, slack)
 
     requests.home_button(EDIT_ACTION, value=str(ids[0]))
 
@@ -244,6 +251,7 @@ def test_a_pause_date_in_the_past_is_explained_in_the_dm_and_changes_nothing(
 def test_a_home_view_that_slack_refuses_does_not_undo_the_change(
     requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], week: tuple[int, list[int]]
 ) -> None:
+    watching(requests, slack)
     slack.fail("views.publish", status=500, times=None)
 
     response = requests.command("/impact", "Reviewed the on-call handbook with the new hire")

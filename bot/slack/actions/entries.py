@@ -32,7 +32,7 @@ from bot.slack.blocks.prompt import ANSWER_ACTION
 from bot.slack.deps import AppDeps
 from bot.slack.flows import new_entry_modal
 from bot.slack.handling import friendly_message, on_failure_tell, tell_in_dm
-from bot.slack.homes import refresh_home
+from bot.slack.homes import in_home, refresh_home
 from bot.slack.logged import show_filed, show_removed
 from bot.slack.payloads import actor, parse_id, text_of
 
@@ -43,27 +43,27 @@ def register(app: App, deps: AppDeps) -> None:
     def ack_now(ack: Ack) -> None:
         ack()
 
-    def tell(body: dict[str, Any], respond: Respond, work: Callable[[], None]) -> None:
+    def tell(context: BoltContext, respond: Respond, work: Callable[[], None]) -> None:
         """Run a button's work; a failure is told where the button was, or in the DM for one in App Home."""
-        on_failure_tell(respond, work, dm=lambda text: tell_in_dm(deps.sender, body["user"]["id"], text))
+        on_failure_tell(respond, work, dm=lambda text: tell_in_dm(deps, *actor(context), text))
 
     def answer(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         prompt_text = text_of(body.get("message"), "text") or None
         modal = ModalContext(delivery_id=parse_id(action.get("value")))
 
         def work() -> None:
-            deps.sender.open_view(body["trigger_id"], new_entry_modal(deps, *actor(context), modal, prompt_text))
+            deps.gateway.open_view(body["trigger_id"], new_entry_modal(deps, *actor(context), modal, prompt_text))
 
-        tell(body, respond, work)
+        tell(context, respond, work)
 
     def edit(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
                 draft = entries.draft(session, *actor(context), _entry_id(action))
             modal = ModalContext(entry_id=draft.entry_id, response_url=_ephemeral_url(body))
-            deps.sender.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
+            deps.gateway.open_view(body["trigger_id"], entry_modal(modal, draft=draft))
 
-        tell(body, respond, work)
+        tell(context, respond, work)
 
     def sharing(shareable: bool) -> Callable[[dict[str, Any], dict[str, Any], Respond, BoltContext], None]:
         """A sharing button: it sets the state it names, so a double click or a replayed one changes nothing more."""
@@ -76,10 +76,10 @@ def register(app: App, deps: AppDeps) -> None:
                 entry_id, revision = value
                 with deps.session_factory.begin() as session:
                     filed = entries.set_sharing(session, *actor(context), entry_id, shareable, revision, deps.clock())
-                _show_in_place(deps, body, respond, filed)
+                _show_in_place(deps, body, respond, context, filed)
 
-            tell(body, respond, work)
-            refresh_home(deps, *actor(context))
+            tell(context, respond, work)
+            refresh_home(deps, *actor(context), looking=in_home(body))
 
         return run
 
@@ -87,10 +87,10 @@ def register(app: App, deps: AppDeps) -> None:
         def work() -> None:
             with deps.session_factory.begin() as session:
                 removed = entries.remove(session, *actor(context), _entry_id(action))
-            _show_in_place(deps, body, respond, removed)
+            _show_in_place(deps, body, respond, context, removed)
 
-        tell(body, respond, work)
-        refresh_home(deps, *actor(context))
+        tell(context, respond, work)
+        refresh_home(deps, *actor(context), looking=in_home(body))
 
     def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         modal = ModalContext.load(view.get("private_metadata"))
@@ -142,7 +142,7 @@ def register(app: App, deps: AppDeps) -> None:
             text, blocks = logged_message(filed)
             Respond(response_url=url)(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
         else:
-            show_filed(deps, filed, actor(context)[1])
+            show_filed(deps, *actor(context), filed, actor(context)[1])
         refresh_home(deps, *actor(context))
 
     app.action(ANSWER_ACTION)(ack=ack_now, lazy=[answer])
@@ -172,12 +172,14 @@ def _ephemeral_url(body: dict[str, Any]) -> str | None:
     return body.get("response_url") if (body.get("container") or {}).get("is_ephemeral") else None
 
 
-def _show_in_place(deps: AppDeps, body: dict[str, Any], respond: Respond, shown: Filed | Removed) -> None:
+def _show_in_place(
+    deps: AppDeps, body: dict[str, Any], respond: Respond, context: BoltContext, shown: Filed | Removed
+) -> None:
     """Redraw the message the button was on."""
     if _ephemeral_url(body):
         text, blocks = logged_message(shown) if isinstance(shown, Filed) else deleted_message(shown)
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
     elif isinstance(shown, Filed):
-        show_filed(deps, shown, body["user"]["id"])
+        show_filed(deps, *actor(context), shown, actor(context)[1])
     else:
-        show_removed(deps, shown)
+        show_removed(deps, actor(context)[0], shown)

@@ -28,7 +28,7 @@ def register(app: App, deps: AppDeps) -> None:
         ack(response_action="update", view=forgotten_view(deleted))
 
     def republish(context: BoltContext) -> None:
-        if context.get("forgotten"):
-            refresh_home(deps, *actor(context))
+        if context.get("forgotten"):  # Home may still show their words from before: always redrawn, empty
+            refresh_home(deps, *actor(context), looking=True)
 
     app.view_submission(MODAL_CALLBACK)(ack=confirm, lazy=[republish])

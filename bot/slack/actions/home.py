@@ -40,13 +40,13 @@ def register(app: App, deps: AppDeps) -> None:
             try:
                 work(team_id, user_id, body)
             except Exception as error:  # every failure is told to the lead; unexpected ones are logged
-                tell_in_dm(deps.sender, user_id, friendly_message(error))
-            refresh_home(deps, team_id, user_id)
+                tell_in_dm(deps, team_id, user_id, friendly_message(error))
+            refresh_home(deps, team_id, user_id, looking=True)
 
         return run
 
     def start(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
-        profile = deps.sender.user_profile(user_id)  # asked before the unit of work opens
+        profile = deps.gateway.user_profile(user_id)  # asked before the unit of work opens
         with deps.session_factory.begin() as session:
             enrollment.start(session, profile, team_id, deps.settings.timezone, deps.clock())
 
@@ -68,9 +68,9 @@ def register(app: App, deps: AppDeps) -> None:
         def run(body: dict[str, Any], context: BoltContext) -> None:
             team_id, user_id = actor(context)
             try:
-                deps.sender.open_view(body["trigger_id"], build(team_id, user_id))
+                deps.gateway.open_view(body["trigger_id"], build(team_id, user_id))
             except Exception as error:  # every failure is told to the lead; unexpected ones are logged
-                tell_in_dm(deps.sender, user_id, friendly_message(error))
+                tell_in_dm(deps, team_id, user_id, friendly_message(error))
 
         return run
 

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
+from bot.delivery import outbox
 from bot.services import prompts
 from bot.slack.blocks.prompt import REJECT_ACTION, SKIP_ACTION, responded_message
 from bot.slack.deps import AppDeps
@@ -40,7 +41,14 @@ def register(app: App, deps: AppDeps) -> None:
         status = prompts.RESPONSES[RESPONSE_BY_ACTION[action["action_id"]]]
         text, blocks = responded_message(text_of(body.get("message"), "text"), status)
         if channel and ts:  # the response is recorded either way; this only redraws the message clicked
-            on_failure_tell(respond, lambda: deps.sender.update_message(channel, ts, text, blocks))
+            team_id = actor(context)[0]
+
+            def redraw() -> None:
+                with deps.session_factory.begin() as session:
+                    outbox.redraw(session, team_id, channel, ts, text, blocks, deps.clock())
+                deps.courier.wake()
+
+            on_failure_tell(respond, redraw)
         refresh_home(deps, *actor(context))
 
     for action_id in RESPONSE_BY_ACTION:

@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
 from bot.coaching.mentions import CHANNEL
-from bot.coaching.schedule import local_date_of
-from bot.services import deliveries, enrollment, export, summaries, workspaces
+from bot.delivery import outbox
+from bot.services import enrollment, export, summaries, workspaces
 from bot.services.errors import UserFacingError
 from bot.services.home import format_local
 from bot.slack.deps import AppDeps
@@ -55,7 +55,7 @@ def register(app: App, deps: AppDeps) -> None:
         team_id, user_id = actor(context)
 
         def work() -> str:
-            profile = deps.sender.user_profile(user_id)  # asked before the unit of work opens
+            profile = deps.gateway.user_profile(user_id)  # asked before the unit of work opens
             with deps.session_factory.begin() as session:
                 result = enrollment.start(session, profile, team_id, deps.settings.timezone, deps.clock())
                 next_prompt = result.lead.next_prompt_at
@@ -96,7 +96,7 @@ def register(app: App, deps: AppDeps) -> None:
 
         def run(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
             def work() -> None:
-                deps.sender.open_view(command["trigger_id"], build(deps, *actor(context)))
+                deps.gateway.open_view(command["trigger_id"], build(deps, *actor(context)))
 
             on_failure_tell(respond, work)
 
@@ -110,11 +110,10 @@ def register(app: App, deps: AppDeps) -> None:
                 return "Your scorecard arrives in our DM each week. `/coach summary now` sends the week so far."
             now = deps.clock()
             with deps.session_factory.begin() as session:
-                outgoing = summaries.summary_now(session, team_id, user_id, now)
-            posted = deps.sender.post_summary(outgoing)
-            with deps.session_factory.begin() as session:
-                deliveries.record_sent(session, [(outgoing.delivery_id, outgoing.lead_id, posted)], now)
-            return "Your week so far is in our DM."
+                delivery_id = summaries.summary_now(session, team_id, user_id, now)
+                outbox.claimed_now(session, delivery_id, now)  # drawn, chart and all, when the courier sends it
+            deps.courier.wake()
+            return "Your week so far is on its way to our DM."
 
         respond_with(respond, work)
 
@@ -127,10 +126,10 @@ def register(app: App, deps: AppDeps) -> None:
                 raise UserFacingError("Pick the channel with #, like `/coach digest #team-leads` (or `off`).")
             channel = found[1] if found else None
             # Slack is asked first, outside any unit of work: who this is, then (if they may) whether we can post.
-            profile = deps.sender.user_profile(user_id)
+            profile = deps.gateway.user_profile(user_id)
             with deps.session_factory() as session:
                 workspaces.check_may_set_digest(session, team_id, profile)
-            access = deps.sender.channel_access(channel) if channel else None
+            access = deps.gateway.channel_access(channel) if channel else None
             with deps.session_factory.begin() as session:
                 choice = workspaces.choose_digest_channel(session, team_id, profile, channel, access, deps.clock())
             when = format_local(choice.when, choice.timezone) if choice.when else ""
@@ -142,19 +141,11 @@ def register(app: App, deps: AppDeps) -> None:
         team_id, user_id = actor(context)
 
         def work() -> str:
-            now = deps.clock()
-            with deps.session_factory() as session:
-                record = export.lead_record(session, team_id, user_id)
-                document = export.brag_markdown(record, now)
-                today = local_date_of(now, export.record_timezone(record))
-            deps.sender.upload_file(
-                deps.sender.open_dm(user_id),
-                f"brag-document-{today:%Y-%m-%d}.md",
-                document.encode(),
-                f"Brag document, {today:%-d %B %Y}",
-                "Everything you logged, by quarter and kind of work: ready for a review packet.",
-            )
-            return "Your brag document is in our DM."
+            with deps.session_factory.begin() as session:
+                if not outbox.export(session, team_id, user_id, deps.clock()):
+                    raise UserFacingError(export.NOTHING_STORED)
+            deps.courier.wake()
+            return "Your brag document is on its way to our DM."
 
         respond_with(respond, work)
 

@@ -46,7 +46,7 @@ def register(app: App, deps: AppDeps) -> None:
 
             def work() -> None:
                 view = new_entry_modal(deps, *actor(context), modal)
-                deps.sender.open_view(command["trigger_id"], view)
+                deps.gateway.open_view(command["trigger_id"], view)
 
             on_failure_tell(respond, work)
         else:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 
 from bot.coaching.diagnostic import VERDICTS, Answers, check_answers
+from bot.delivery import outbox
 from bot.services import diagnostics
 from bot.slack.blocks.diagnostic import (
     FIELDS,
@@ -47,7 +48,7 @@ def register(app: App, deps: AppDeps) -> None:
         )
 
     def open_modal(command: dict[str, Any]) -> None:
-        deps.sender.open_view(command["trigger_id"], diagnostic_modal(text_of(command, "text")))
+        deps.gateway.open_view(command["trigger_id"], diagnostic_modal(text_of(command, "text")))
 
     def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         answers = check_answers(*read_diagnostic((view.get("state") or {}).get("values") or {}))
@@ -56,40 +57,38 @@ def register(app: App, deps: AppDeps) -> None:
             return
         try:
             with deps.session_factory.begin() as session:
-                context["verdict"] = diagnostics.record(
-                    session, *actor(context), answers, deps.settings.timezone, deps.clock()
-                )
+                team_id, user_id = actor(context)
+                verdict = diagnostics.record(session, team_id, user_id, answers, deps.settings.timezone, deps.clock())
+                # The verdict is queued with the answers it judges: both are kept, or neither.
+                text, blocks = verdict_message(deps.templates, verdict)
+                outbox.message(session, team_id, user_id, text, blocks, deps.clock())
+                outbox.home(session, team_id, user_id, deps.clock())
         except Exception as error:  # the modal stays open with the reason, and nothing was saved
             ack(response_action="errors", errors={FIELDS["task"]: friendly_message(error)})
             return
+        deps.courier.wake()
         ack()
-
-    def send_verdict(context: BoltContext) -> None:
-        verdict = context.get("verdict")
-        if isinstance(verdict, diagnostics.Verdict):
-            text, blocks = verdict_message(deps.templates, verdict)
-            team_id, user_id = actor(context)
-            deps.sender.post_message(user_id, text, blocks)
-            refresh_home(deps, team_id, user_id)
 
     def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         outcome = next(key for key, action_id in OUTCOME_ACTIONS.items() if action_id == action["action_id"])
         diagnostic_id = parse_id(action.get("value")) or 0
 
         def work() -> None:
-            with deps.session_factory.begin() as session:
-                verdict = diagnostics.record_outcome(session, *actor(context), diagnostic_id, outcome, deps.clock())
+            team_id, _ = actor(context)
             message, container = body.get("message") or {}, body.get("container")
             channel, ts = text_of(container, "channel_id"), text_of(container, "message_ts")
-            blocks = outcome_recorded([b for b in message.get("blocks") or [] if isinstance(b, dict)], verdict)
-            if channel and ts:  # the outcome is recorded either way; this only redraws the message clicked
-                deps.sender.update_message(channel, ts, text_of(message, "text"), blocks)
+            with deps.session_factory.begin() as session:
+                verdict = diagnostics.record_outcome(session, *actor(context), diagnostic_id, outcome, deps.clock())
+                blocks = outcome_recorded([b for b in message.get("blocks") or [] if isinstance(b, dict)], verdict)
+                if channel and ts:  # the message clicked is redrawn to show the outcome
+                    outbox.redraw(session, team_id, channel, ts, text_of(message, "text"), blocks, deps.clock())
+            deps.courier.wake()
 
         on_failure_tell(respond, work)
         refresh_home(deps, *actor(context))
 
     app.command(COMMAND, matchers=[is_stats])(stats)
     app.command(COMMAND)(ack=ack_now, lazy=[open_modal])
-    app.view_submission(MODAL_CALLBACK)(ack=submit, lazy=[send_verdict])
+    app.view_submission(MODAL_CALLBACK)(submit)
     for action_id in OUTCOME_ACTIONS.values():
         app.action(action_id)(ack=ack_now, lazy=[record_outcome])

@@ -7,15 +7,15 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
+from bot.delivery import outbox
 from bot.services import entries
 from bot.services.entries import Filed, Notice, Removed
 from bot.slack.blocks.entries import notice_text
 from bot.slack.blocks.kit import section
 from bot.slack.deps import AppDeps
-from bot.slack.homes import refresh_home
-from bot.slack.logged import show_filed, show_removed
 from bot.slack.payloads import actor, text_of
 from bot.store.events import first_time
+from bot.store.leads import get_lead
 
 CAPTURED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
@@ -23,33 +23,47 @@ CAPTURED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 def register(app: App, deps: AppDeps) -> None:
     """Register the DM listener."""
 
-    def store(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        # Runs before Slack is answered: if the database fails, nothing is committed (the event id included)
-        # and the error handler answers 503, so Slack's retry stores it exactly once.
-        team_id, user_id = actor(context)
-        if _is_tombstone(event):  # Slack names itself as the tombstone's author: the lead wrote what it replaced
-            user_id = text_of(event.get("previous_message"), "user")
-        context["author"] = user_id
-        event_id = text_of(body, "event_id")
-        if event.get("channel_type") == "im" and text_of(event, "channel") and user_id and not _from_a_bot(event):
-            with deps.session_factory.begin() as session:
-                if not event_id or first_time(session, event_id, team_id, deps.clock()):
-                    context["outcome"] = _apply(deps, session, team_id, user_id, event)
-        ack()
+    def listener(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        store_message(deps, ack, body, event, context)
 
-    def acknowledge(event: dict[str, Any], context: BoltContext) -> None:
-        outcome = context.get("outcome")
-        if isinstance(outcome, Notice):
-            text = notice_text(outcome.kind)
-            deps.sender.post_message(outcome.channel, text, [section(text)], thread_ts=outcome.thread_ts)
-        elif isinstance(outcome, Filed):
-            show_filed(deps, outcome, event["channel"])
-        elif isinstance(outcome, Removed):
-            show_removed(deps, outcome)
-        if isinstance(outcome, Filed | Removed):
-            refresh_home(deps, actor(context)[0], str(context["author"]))
+    app.event("message")(listener)
 
-    app.event("message")(ack=store, lazy=[acknowledge])
+
+def store_message(deps: AppDeps, ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    """Store what the message says and queue its acknowledgement, in one unit of work, before Slack is answered:
+    if the database fails, nothing is committed (the event id included) and the error handler answers 503, so
+    Slack's retry stores it exactly once. The courier posts the acknowledgement after."""
+    team_id, user_id = actor(context)
+    if _is_tombstone(event):  # Slack names itself as the tombstone's author: the lead wrote what it replaced
+        user_id = text_of(event.get("previous_message"), "user")
+    event_id = text_of(body, "event_id")
+    channel = text_of(event, "channel")
+    if event.get("channel_type") == "im" and channel and user_id and not _from_a_bot(event):
+        with deps.session_factory.begin() as session:
+            if not event_id or first_time(session, event_id, team_id, deps.clock()):
+                outcome = _apply(deps, session, team_id, user_id, event)
+                _acknowledge(deps, session, team_id, user_id, channel, outcome)
+        deps.courier.wake()
+    ack()
+
+
+def _acknowledge(
+    deps: AppDeps, session: Session, team_id: str, user_id: str, channel: str, outcome: Filed | Notice | Removed | None
+) -> None:
+    """Queue what the lead sees about this message: a notice, the entry's acknowledgement, and Home."""
+    now = deps.clock()
+    if isinstance(outcome, Notice):
+        text = notice_text(outcome.kind)
+        outbox.message(session, team_id, outcome.channel, text, [section(text)], now, thread_ts=outcome.thread_ts)
+        return
+    if isinstance(outcome, Filed):
+        lead = get_lead(session, team_id, user_id)
+        if lead is not None:
+            outbox.acknowledge(session, team_id, lead.id, outcome, channel, now)
+    elif isinstance(outcome, Removed):
+        outbox.acknowledge_removed(session, team_id, outcome, now)
+    if outcome is not None:
+        outbox.home(session, team_id, user_id, now)
 
 
 def _apply(

@@ -1,18 +1,17 @@
-"""The Sender port over slack_sdk's WebClient, with Slack's errors mapped to ours."""
+"""The Slack gateway: Web API calls over slack_sdk's WebClient, with Slack's errors mapped to ours. No rendering,
+no policy: the delivery service decides what to send, and when."""
 
 from __future__ import annotations
 
 import logging
 import urllib.error
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from jinja2 import Environment
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.coaching.mentions import mentioned_users
 from bot.services.ports import (
     ChannelAccess,
     Posted,
@@ -23,12 +22,7 @@ from bot.services.ports import (
     Unreachable,
     WorkspaceGone,
 )
-from bot.services.prompts import OutgoingPrompt
-from bot.services.scorecards import OutgoingDigest, OutgoingSummary
-from bot.slack.blocks.prompt import METADATA_EVENT, delivery_metadata, prompt_message
-from bot.slack.blocks.scorecard import chart_bars, digest_message, scorecard_message, span
-from bot.slack.chart import bar_chart_png
-from bot.slack.text import make_environment, render
+from bot.slack.blocks.prompt import METADATA_EVENT
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +77,11 @@ def translate(error: SlackApiError) -> SlackError:
     return SlackError(code)
 
 
-class SlackSender:
-    """Implements services.ports.Sender with a WebClient."""
+class SlackGateway:
+    """Implements services.ports.Gateway with a WebClient."""
 
-    def __init__(self, client: WebClient, templates: Environment | None = None) -> None:
+    def __init__(self, client: WebClient) -> None:
         self.client = client
-        self.templates = templates or make_environment()
-        self._charts: dict[int, bool] = {}  # delivery id -> chart uploaded, while its message is being posted
 
     def user_profile(self, user_id: str) -> SlackProfile:
         """users.info, reduced to what the coach uses."""
@@ -139,23 +131,16 @@ class SlackSender:
         """views.publish."""
         call_slack(lambda: self.client.views_publish(user_id=user_id, view=view))
 
-    def upload_file(self, channel: str, filename: str, content: bytes, title: str, comment: str) -> None:
+    def upload_file(
+        self, channel: str, filename: str, content: bytes, title: str, *, comment: str | None = None, alt_text: str = ""
+    ) -> None:
         """files_upload_v2 into a channel (getUploadURLExternal, the upload, completeUploadExternal)."""
+        extra: dict[str, Any] = {"initial_comment": comment} if comment else {"alt_txt": alt_text}
         call_slack(
             lambda: self.client.files_upload_v2(
-                channel=channel,
-                content=content,
-                filename=filename,
-                title=title,
-                initial_comment=comment,
-                request_file_info=False,
+                channel=channel, content=content, filename=filename, title=title, request_file_info=False, **extra
             )
         )
-
-    def post_prompt(self, prompt: OutgoingPrompt) -> Posted:
-        """Post a prompt to the lead (a user id as channel posts in the app's DM)."""
-        text, blocks = prompt_message(prompt)
-        return self.post_message(prompt.user_id, text, blocks, delivery_metadata(prompt.delivery_id))
 
     def open_dm(self, user_id: str) -> str:
         """conversations.open for a one-to-one DM."""
@@ -163,71 +148,29 @@ class SlackSender:
         channel: dict[str, Any] = response.get("channel") or {}
         return str(channel["id"])
 
-    def find_delivery(self, channel: str, delivery_id: int) -> Posted | None:
-        """Look through the DM's recent history for the prompt of this delivery."""
-        response = call_slack(
-            lambda: self.client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
-        )
+    def find_delivery(self, channel: str, delivery_id: int, thread_ts: str | None = None) -> Posted | None:
+        """Look through the channel's recent history (or the thread's replies) for the message of this delivery."""
+        if thread_ts is None:
+            response = call_slack(
+                lambda: self.client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
+            )
+        else:
+            try:
+                response = call_slack(
+                    lambda: self.client.conversations_replies(
+                        channel=channel, ts=thread_ts, limit=200, include_all_metadata=True
+                    )
+                )
+            except SlackError as error:
+                if error.code == "thread_not_found":  # no such thread (yet): nothing was posted in it
+                    return None
+                raise
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == METADATA_EVENT and payload.get("delivery_id") == delivery_id:
                 return Posted(channel=channel, ts=str(message["ts"]))
         return None
-
-    def post_summary(self, summary: OutgoingSummary) -> Posted:
-        """The chart first (best effort, first attempt only), then the scorecard; the text chart stands in."""
-        channel = summary.dm_channel or self.open_dm(summary.user_id)
-        card = summary.scorecard
-        uploaded = self._charts.get(summary.delivery_id)
-        if uploaded is None:
-            # Once per delivery, and never on a re-attempt after a crash: a second chart is worse than the text one.
-            uploaded = summary.attempts == 1 and not card.is_empty and self._upload_chart(channel, summary)
-            self._charts[summary.delivery_id] = uploaded
-        names = self._names(summary.names, (m.text for m in card.highlights))
-        text, blocks = scorecard_message(self.templates, summary, names, chart_uploaded=uploaded)
-        posted = self.post_message(channel, text, blocks, delivery_metadata(summary.delivery_id))
-        self._charts.pop(summary.delivery_id, None)
-        return posted
-
-    def _upload_chart(self, channel: str, summary: OutgoingSummary) -> bool:
-        title = f"Your week, {span(summary.first_day, summary.last_day)}"
-        try:
-            png = bar_chart_png(title, chart_bars(summary.scorecard))
-            call_slack(
-                lambda: self.client.files_upload_v2(
-                    channel=channel,
-                    content=png,
-                    filename=f"scorecard-{summary.scorecard.week}.png",
-                    title=title,
-                    alt_txt="Bar chart of this week's moments by category, against last week",
-                    request_file_info=False,
-                )
-            )
-        except Exception as error:  # the chart is a nicety: any failure falls back to the text chart
-            logger.warning("chart for delivery %d not uploaded (%s): text chart instead", summary.delivery_id, error)
-            return False
-        return True
-
-    def post_digest(self, digest: OutgoingDigest) -> Posted:
-        """Post the digest; a public channel the bot left is joined again, anything else tells whoever set it."""
-        names = self._names(digest.names, (m.text for m in digest.digest.shared))
-        text, blocks = digest_message(self.templates, digest, names)
-
-        def post() -> Posted:
-            return self.post_message(digest.channel, text, blocks, delivery_metadata(digest.delivery_id))
-
-        try:
-            return post()
-        except Unreachable as refused:
-            access = self.channel_access(digest.channel) if refused.code == "not_in_channel" else None
-            if access is not None and access.can_post:
-                return post()
-            if digest.notify:
-                reason = access.reason if access else "hidden"
-                note = render(self.templates, "digest_blocked.md.j2", channel=digest.channel, reason=reason)
-                self.post_message(digest.notify, note, None)
-            raise
 
     def channel_access(self, channel: str) -> ChannelAccess:
         """conversations.info, then conversations.join for a public channel the bot is not in."""
@@ -248,13 +191,3 @@ class SlackSender:
             logger.info("cannot join %s: %s", channel, error.code)
             return ChannelAccess(name, private, can_post=False, reason="no_join_scope")
         return ChannelAccess(name, private, can_post=True)
-
-    def _names(self, known: dict[str, str], texts: Iterable[str]) -> dict[str, str]:
-        """Names for every user mentioned in the texts: our leads' from the database, the rest from users.info."""
-        names = dict(known)
-        for user_id in mentioned_users(texts) - set(names):
-            try:
-                names[user_id] = self.user_profile(user_id).display_name
-            except SlackError:
-                continue  # shown as "@someone": a missing name never stops a scorecard
-        return names

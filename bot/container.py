@@ -1,0 +1,59 @@
+"""The one container: built once per process (by `coach`, or a test) and shared by the app and the tick."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import jobs
+from bot.coaching.classify import Rules
+from bot.coaching.prompts import PromptLibrary, make_prompt_environment
+from bot.config import Settings
+from bot.delivery.courier import Courier
+from bot.delivery.gateway import SlackGateway
+from bot.delivery.pacing import CHANNEL_INTERVAL, Pacer
+from bot.slack.deps import AppDeps
+from bot.slack.text import make_environment
+from bot.store.models import utcnow
+
+
+def build(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    library: PromptLibrary,
+    rules: Rules,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    channel_interval: float = CHANNEL_INTERVAL,
+) -> AppDeps:
+    """Everything listeners and the tick share: one gateway, one courier, one set of templates, one library."""
+    gateway = SlackGateway(client)
+    templates = make_environment()
+    pacer = Pacer(session_factory, settings.post_rate, channel_interval=channel_interval)
+    courier = Courier(session_factory, gateway, pacer, templates, retention_days=settings.retention_days, clock=clock)
+    return AppDeps(
+        settings=settings,
+        session_factory=session_factory,
+        gateway=gateway,
+        courier=courier,
+        templates=templates,
+        library=library,
+        rules=rules,
+        prompt_env=make_prompt_environment(),
+        clock=clock,
+    )
+
+
+def tick_of(deps: AppDeps) -> jobs.Tick:
+    """The tick, sharing the container's courier, library and templates."""
+    return jobs.Tick(
+        session_factory=deps.session_factory,
+        courier=deps.courier,
+        library=deps.library,
+        env=deps.prompt_env,
+        retention=timedelta(days=deps.settings.retention_days),
+    )

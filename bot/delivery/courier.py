@@ -1,0 +1,253 @@
+"""The one careful path every send takes: pace, call, ride out 429s and passing faults, look before sending again.
+
+The tick hands it what it claimed; everything else waits in the queue (deliveries with status `queued`), where the
+courier claims it, draws it from the database, sends it and records it. A delivery is claimed by one worker at a
+time, and one whose answer was lost is looked for before it is sent again: so each is sent once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jinja2 import Environment
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.delivery.pacing import Pacer
+from bot.delivery.queued import Drawing, Drawn, draw
+from bot.delivery.scheduled import ScheduledPosts
+from bot.services import workspaces
+from bot.services.ports import Gateway, Posted, RateLimited, SlackError, Transient, Unreachable, WorkspaceGone
+from bot.store import outbox as store
+from bot.store.leads import set_dm_channel
+from bot.store.models import Delivery, Kind, Status
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_TRIES = 4
+BACKOFF_SECONDS = 0.5
+SEND_THREADS = 8
+QUEUE_BATCH = 50
+POLL_SECONDS = 2.0  # how often the courier looks at the queue when nobody woke it (another process queued)
+LEASE = timedelta(minutes=5)  # a queued delivery claimed this long ago by a worker that vanished goes back
+RETRY_LATER = timedelta(seconds=20)  # one that ran out of patience waits this long before the next pass
+# Seconds of riding out 429s and faults in one pass, and how long a queued delivery stays worth sending.
+PATIENCE = {Kind.HOME: 20.0, Kind.EXPORT: 120.0, Kind.SUMMARY: 120.0}
+DEFAULT_PATIENCE = 60.0  # an acknowledgement within a minute
+SHELF_LIFE = {Kind.HOME: timedelta(minutes=15), Kind.REFLECT: timedelta(hours=2), Kind.SUMMARY: timedelta(hours=2)}
+DEFAULT_SHELF_LIFE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one send ended: posted (or done, for calls that post nothing), refused, or not yet."""
+
+    done: bool = False
+    posted: Posted | None = None
+    error: str | None = None
+    unreachable: bool = False
+    workspace_gone: bool = False
+
+
+class Courier:
+    """Sends through the gateway at the workspace's shared pace; built once per process."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        gateway: Gateway,
+        pacer: Pacer,
+        templates: Environment,
+        *,
+        retention_days: int = 30,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session_factory = session_factory
+        self.gateway = gateway
+        self.pacer = pacer
+        self.templates = templates
+        self.posts = ScheduledPosts(gateway, templates)
+        self.retention_days = retention_days
+        self.clock = clock
+        self.sleep = sleep
+        self.pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="courier")
+        self._woken = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ the careful path
+
+    def deliver(
+        self,
+        team_id: str,
+        channel: str | None,
+        send: Callable[[], Posted | None],
+        *,
+        attempts: int = 1,
+        look: Callable[[], Posted | None] | None = None,
+        patience: float = DEFAULT_PATIENCE,
+    ) -> Outcome:
+        """Send once, riding out 429s (as long as Slack asks, within `patience`) and passing faults; never raises.
+
+        `look` finds an earlier attempt's message: it runs first on a re-attempt, and after a timeout or a 5xx."""
+        deadline = time.monotonic() + patience
+        transient_tries = 0
+        look_first = attempts > 1 and look is not None  # an earlier attempt may have reached Slack before it died
+        while True:
+            try:
+                if look_first and look is not None:
+                    found = look()
+                    if found is not None:
+                        return Outcome(done=True, posted=found)
+                    look_first = False
+                self.pacer.wait(team_id, channel)
+                posted = send()
+                return Outcome(done=True, posted=posted)
+            except RateLimited as limited:  # never dropped: held back, then tried again (or left for a later pass)
+                self.pacer.hold(team_id, channel, limited.retry_after)
+                if time.monotonic() + limited.retry_after > deadline:
+                    return Outcome()
+            except Transient:
+                # A timeout or a 5xx may come after Slack acted: look before posting again.
+                look_first = look is not None
+                transient_tries += 1
+                pause = BACKOFF_SECONDS * 2 ** (transient_tries - 1)
+                if transient_tries >= TRANSIENT_TRIES or time.monotonic() + pause > deadline:
+                    return Outcome()
+                self.sleep(pause)
+            except Unreachable as gone:
+                return Outcome(error=gone.code, unreachable=True)
+            except WorkspaceGone as revoked:
+                return Outcome(error=revoked.code, workspace_gone=True)
+            except SlackError as refused:
+                return Outcome(error=refused.code)
+
+    # ------------------------------------------------------------------ the queue
+
+    def drain(self) -> int:
+        """Send one batch of what waits in the queue (messages first, then Home views) and record it; the number
+        claimed."""
+        return self._drain(store.MESSAGE_KINDS) + self._drain(store.HOME_KINDS)
+
+    def _drain(self, kinds: tuple[Kind, ...]) -> int:
+        now = self.clock()
+        drawing = Drawing(self.gateway, self.templates, self.posts, self.retention_days, now)
+        with self.session_factory.begin() as session:
+            store.release_stale(session, now - LEASE, now, QUEUE_BATCH)
+            claimed = store.claim_queued(session, now, QUEUE_BATCH, kinds)
+            drawn = [
+                (delivery.id, delivery.team_id, delivery.kind, _draw(session, delivery, drawing))
+                for delivery in claimed
+            ]
+            attempts = {delivery.id: delivery.attempts for delivery in claimed}
+        futures = {
+            delivery_id: self.pool.submit(
+                self.deliver,
+                team_id,
+                sent.channel,
+                sent.send,
+                attempts=attempts[delivery_id],
+                look=sent.look,
+                patience=PATIENCE.get(Kind(kind), DEFAULT_PATIENCE),
+            )
+            for delivery_id, team_id, kind, sent in drawn
+            if isinstance(sent, Drawn)
+        }
+        outcomes = {delivery_id: future.result() for delivery_id, future in futures.items()}
+        with self.session_factory.begin() as session:
+            for delivery_id, _team_id, _kind, sent in drawn:
+                _record(session, delivery_id, sent, outcomes.get(delivery_id), self.clock())
+        return len(claimed)
+
+    def drain_all(self) -> int:
+        """Drain until nothing due is left; the number sent or settled."""
+        total = 0
+        while (claimed := self.drain()) > 0:
+            total += claimed
+        return total
+
+    def wake(self) -> None:
+        """Something was queued: look at the queue now rather than at the next poll."""
+        self._woken.set()
+
+    def start(self) -> Courier:
+        """Send what is queued from a background thread until stopped."""
+        self._thread = threading.Thread(target=self._run, name="courier", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the batch in hand and stop."""
+        self._stopped.set()
+        self._woken.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.pool.shutdown(wait=True)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self._woken.wait(POLL_SECONDS)
+            self._woken.clear()
+            try:
+                while not self._stopped.is_set() and self.drain():
+                    pass
+            except Exception as error:  # the database or a bug: the rows stay queued or claimed, and are retried
+                logger.warning("courier: the queue could not be sent just now (%s)", type(error).__name__)
+                self._stopped.wait(POLL_SECONDS)
+
+
+def _draw(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | Exception | None:
+    """Draw one delivery; a failure to draw it (a bug, or data that no longer fits) fails only that one."""
+    try:
+        with session.begin_nested():
+            return draw(session, delivery, drawing)
+    except Exception as error:  # recorded as failed, with the reason logged once
+        logger.exception("delivery %d (%s) could not be drawn", delivery.id, delivery.kind)
+        return error
+
+
+def _record(
+    session: Session, delivery_id: int, sent: Drawn | Exception | None, outcome: Outcome | None, now: datetime
+) -> None:
+    """Write what happened to one queued delivery."""
+    delivery = session.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None:  # deleted meanwhile (the lead forgot everything)
+        return
+    if isinstance(sent, Exception):
+        delivery.status, delivery.error = Status.FAILED, type(sent).__name__[:64]
+        return
+    if sent is None:  # nothing left to say (an acknowledgement of an entry deleted before it was posted)
+        delivery.status, delivery.error = Status.EXPIRED, "withdrawn"
+        return
+    assert outcome is not None
+    if outcome.done:
+        posted = outcome.posted
+        store.finish(delivery, posted.channel if posted else None, posted.ts if posted else None, now)
+        if posted is not None and delivery.lead_id is not None and posted.channel.startswith("D"):
+            set_dm_channel(session, delivery.lead_id, posted.channel)
+        if delivery.kind == Kind.ACK and delivery.subject_id is not None and delivery.ts and delivery.channel:
+            latest = store.latest_ack(session, delivery.subject_id)
+            if latest is not None and latest.id == delivery.id:  # the entry's buttons and Home point here
+                store.set_entry_ack(session, delivery.subject_id, delivery.channel, delivery.ts)
+        return
+    if outcome.error is None:  # still limited or failing after its patience: a later pass tries again
+        shelf_life = SHELF_LIFE.get(Kind(delivery.kind), DEFAULT_SHELF_LIFE)
+        if delivery.created_at < now - shelf_life:
+            delivery.status, delivery.error = Status.EXPIRED, "too_late"
+            logger.warning("delivery %d (%s) given up: Slack was busy for %s", delivery.id, delivery.kind, shelf_life)
+        else:
+            delivery.status, delivery.next_attempt_at = Status.QUEUED, now + RETRY_LATER
+        return
+    delivery.status, delivery.error = Status.FAILED, outcome.error[:64]
+    if outcome.workspace_gone:
+        workspaces.deactivate(session, delivery.team_id, now)
+        logger.warning("workspace %s refused our token (%s): every send stopped", delivery.team_id, outcome.error)
+    elif outcome.unreachable:
+        logger.warning("delivery %d (%s) unreachable: %s", delivery.id, delivery.kind, outcome.error)
+    else:
+        logger.error("delivery %d (%s) refused by Slack: %s", delivery.id, delivery.kind, outcome.error)

@@ -1,0 +1,104 @@
+"""Queries behind the delivery queue: what waits, who holds it, where each acknowledgement is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.store.models import Delivery, ImpactEntry, Kind, Status
+
+# Home views go last: drawn after the messages queued with them are sent, they show those as sent.
+MESSAGE_KINDS = (Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY)
+HOME_KINDS = (Kind.HOME,)
+
+
+def latest_ack(session: Session, entry_id: int) -> Delivery | None:
+    """The entry's current acknowledgement (earlier ones were superseded when an answer moved on)."""
+    query = (
+        select(Delivery)
+        .where(Delivery.kind == Kind.ACK, Delivery.subject_id == entry_id)
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def ack_at(session: Session, entry_id: int, channel: str, ts: str) -> Delivery | None:
+    """The acknowledgement of this entry posted at (channel, ts)."""
+    query = select(Delivery).where(
+        Delivery.kind == Kind.ACK, Delivery.subject_id == entry_id, Delivery.channel == channel, Delivery.ts == ts
+    )
+    return session.scalars(query).first()
+
+
+def by_key(session: Session, team_id: str, recipient: str, kind: str, period_key: str) -> Delivery | None:
+    """The delivery with this unique key, locked for the rest of the transaction."""
+    query = select(Delivery).where(
+        Delivery.team_id == team_id,
+        Delivery.recipient == recipient,
+        Delivery.kind == kind,
+        Delivery.period_key == period_key,
+    )
+    return session.scalars(query.with_for_update()).first()
+
+
+def claim_queued(session: Session, now: datetime, limit: int, kinds: Sequence[str]) -> list[Delivery]:
+    """Take up to `limit` queued deliveries of these kinds that are due, oldest first; another worker's locked rows
+    are skipped."""
+    query = (
+        select(Delivery)
+        .where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now, Delivery.kind.in_(kinds))
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status, row.claimed_at, row.attempts, row.redraw = Status.CLAIMED, now, row.attempts + 1, False
+    return rows
+
+
+def release_stale(session: Session, claimed_before: datetime, now: datetime, limit: int) -> int:
+    """Queued kinds claimed by a worker that died (its lease ran out) wait in the queue again."""
+    query = (
+        select(Delivery.id)
+        .where(
+            Delivery.status == Status.CLAIMED,
+            Delivery.kind.in_((Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.HOME, Kind.EXPORT)),
+            Delivery.claimed_at < claimed_before,
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(status=Status.QUEUED, next_attempt_at=now))
+    return len(ids)
+
+
+def finish(delivery: Delivery, channel: str | None, ts: str | None, now: datetime) -> None:
+    """Sent. If what it shows changed while it was being sent, it waits to be drawn again."""
+    if channel is not None and ts is not None:
+        delivery.channel, delivery.ts = channel, ts
+    delivery.sent_at = now
+    delivery.status = Status.QUEUED if delivery.redraw else Status.SENT
+    delivery.next_attempt_at, delivery.redraw = now, False
+
+
+def set_entry_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
+    """Where the entry's current acknowledgement is."""
+    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
+
+
+def requeue(delivery: Delivery, now: datetime, **values: Any) -> None:
+    """Draw it again: now if it is waiting or done; after the current send if a worker holds it."""
+    for name, value in values.items():
+        setattr(delivery, name, value)
+    if delivery.status == Status.CLAIMED:
+        delivery.redraw = True
+    elif delivery.status != Status.QUEUED:
+        delivery.status, delivery.next_attempt_at = Status.QUEUED, now
