@@ -124,8 +124,11 @@ class _Chaos:
 
 @dataclass
 class _Window:
-    per_minute: int
+    calls: int  # allowed per window
     stamps: deque[float] = field(default_factory=deque)
+    seconds: float = RATE_WINDOW_SECONDS
+    per_channel: bool = False
+    channels: dict[str, deque[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -614,6 +617,12 @@ class SlackAPIServer:
             else:
                 self._windows[method] = _Window(per_minute)
 
+    def rate_limit_window(self, method: str, calls: int, seconds: float, *, per_channel: bool = False) -> None:
+        """Allow at most `calls` calls of method per rolling `seconds` (per channel: Slack's special limit on
+        chat.postMessage, about one message a second in a channel), else 429."""
+        with self._lock:
+            self._windows[method] = _Window(calls, seconds=seconds, per_channel=per_channel)
+
     def clear_faults(self) -> None:
         """Remove every fail, delay, random failure and rate limit rule."""
         with self._lock:
@@ -769,7 +778,7 @@ class SlackAPIServer:
 
     def _pick_fault(self, method: str, params: Params) -> _Reply | None:
         with self._lock:
-            return self._rule_fault(method, params) or self._chaos_fault(method) or self._window_fault(method)
+            return self._rule_fault(method, params) or self._chaos_fault(method) or self._window_fault(method, params)
 
     def _rule_fault(self, method: str, params: Params) -> _Reply | None:
         rules = self._faults.get(method, [])
@@ -788,17 +797,20 @@ class SlackAPIServer:
         error = DEFAULT_ERRORS.get(chaos.status, f"http_{chaos.status}")
         return _error_reply(error, status=chaos.status, fault=f"random_http_{chaos.status}")
 
-    def _window_fault(self, method: str) -> _Reply | None:
+    def _window_fault(self, method: str, params: Params) -> _Reply | None:
         window = self._windows.get(method)
         if window is None:
             return None
         now = self._clock()
-        while window.stamps and window.stamps[0] <= now - RATE_WINDOW_SECONDS:
-            window.stamps.popleft()
-        if len(window.stamps) < window.per_minute:
-            window.stamps.append(now)
+        stamps = window.stamps
+        if window.per_channel:
+            stamps = window.channels.setdefault(str(params.get("channel") or ""), deque())
+        while stamps and stamps[0] <= now - window.seconds:
+            stamps.popleft()
+        if len(stamps) < window.calls:
+            stamps.append(now)
             return None
-        wait = max(1, math.ceil(window.stamps[0] + RATE_WINDOW_SECONDS - now))
+        wait = max(1, math.ceil(stamps[0] + window.seconds - now))
         return _error_reply("ratelimited", status=429, retry_after=wait, fault="rate_limit")
 
     def _validate(self, method: str, params: Params) -> _Reply | None:

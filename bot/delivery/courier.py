@@ -215,7 +215,7 @@ def _record(
     session: Session, delivery_id: int, sent: Drawn | Exception | None, outcome: Outcome | None, now: datetime
 ) -> None:
     """Write what happened to one queued delivery."""
-    delivery = session.get(Delivery, delivery_id, with_for_update=True)
+    delivery = store.lock_for_recording(session, delivery_id)
     if delivery is None:  # deleted meanwhile (the lead forgot everything)
         return
     if isinstance(sent, Exception):

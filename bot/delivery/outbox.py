@@ -46,12 +46,12 @@ def acknowledge(session: Session, team_id: str, lead_id: int, filed: Filed, chan
 
 
 def acknowledge_removed(session: Session, team_id: str, removed: Removed, now: datetime) -> None:
-    """The entry is gone: its acknowledgement says so (one never posted is simply not sent)."""
-    latest = store.latest_ack(session, removed.entry_id)
+    """The entry is gone: each of its acknowledgements says so (one never posted is simply not sent)."""
     flags = json.dumps({"source": removed.source, "by_slack": removed.by_slack})
-    if latest is not None:
-        store.requeue(latest, now, payload=flags)
-    elif removed.ack_channel and removed.ack_ts:  # posted before acknowledgements were queued
+    acks = store.acks_of(session, removed.entry_id)
+    for ack in acks:
+        store.requeue(ack, now, payload=flags)
+    if not acks and removed.ack_channel and removed.ack_ts:  # posted before acknowledgements were queued
         redraw(session, team_id, removed.ack_channel, removed.ack_ts, *deleted_message(removed), now)
 
 

@@ -22,29 +22,26 @@ class Pacer:
         per_minute: int,
         *,
         channel_interval: float = CHANNEL_INTERVAL,
-        clock: Callable[[], float] = time.time,  # wall-clock: every process must read the same time
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.session_factory = session_factory
         self.interval = 60.0 / per_minute
         self.channel_interval = channel_interval
-        self._clock, self._sleep = clock, sleep
+        self._sleep = sleep
 
     def wait(self, team_id: str, channel: str | None) -> None:
         """Block until this workspace (and channel) may be called again, having booked the slot."""
-        now = self._clock()
         with self.session_factory.begin() as session:
-            earliest = now
+            after = 0.0
             if channel and self.channel_interval > 0:
-                earliest = slots.book(session, f"{team_id}/{channel}", now, self.channel_interval)
-            slot = slots.book(session, team_id, earliest, self.interval)
-        if slot > now:
-            self._sleep(slot - now)
+                after = slots.book(session, f"{team_id}/{channel}", self.channel_interval)
+            delay = slots.book(session, team_id, self.interval, after)
+        if delay > 0:
+            self._sleep(delay)
 
     def hold(self, team_id: str, channel: str | None, seconds: float) -> None:
         """Slack said 429: nobody calls this workspace, nor posts in the channel, for `seconds`."""
-        until = self._clock() + seconds
         with self.session_factory.begin() as session:
-            slots.hold(session, team_id, until)
+            slots.hold(session, team_id, seconds)
             if channel:
-                slots.hold(session, f"{team_id}/{channel}", until)
+                slots.hold(session, f"{team_id}/{channel}", seconds)

@@ -122,6 +122,10 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, int | None, str, str]]
     if not sent:
         return
     deliveries, leads = cast(Table, Delivery.__table__), cast(Table, Lead.__table__)
+    # Leads first: listeners lock a lead before its deliveries, and the same order here means no deadlock.
+    dms = [{"lead_id": lead_id, "dm_channel": channel} for _, lead_id, channel, _ in sent if lead_id is not None]
+    if dms:
+        session.execute(update(leads).where(leads.c.id == bindparam("lead_id")), dms)
     session.execute(
         update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
         [
@@ -129,9 +133,6 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, int | None, str, str]]
             for delivery_id, _, channel, ts in sent
         ],
     )
-    dms = [{"lead_id": lead_id, "dm_channel": channel} for _, lead_id, channel, _ in sent if lead_id is not None]
-    if dms:
-        session.execute(update(leads).where(leads.c.id == bindparam("lead_id")), dms)
 
 
 def mark_failed(session: Session, delivery_id: int, code: str) -> None:

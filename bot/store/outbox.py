@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, ImpactEntry, Kind, Status
+from bot.store.models import Delivery, ImpactEntry, Kind, Lead, Status
 
 # Home views go last: drawn after the messages queued with them are sent, they show those as sent.
 MESSAGE_KINDS = (Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY)
@@ -25,6 +25,12 @@ def latest_ack(session: Session, entry_id: int) -> Delivery | None:
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def acks_of(session: Session, entry_id: int) -> list[Delivery]:
+    """Every acknowledgement of the entry, current and superseded, locked for the rest of the transaction."""
+    query = select(Delivery).where(Delivery.kind == Kind.ACK, Delivery.subject_id == entry_id).order_by(Delivery.id)
+    return list(session.scalars(query.with_for_update()))
 
 
 def ack_at(session: Session, entry_id: int, channel: str, ts: str) -> Delivery | None:
@@ -78,6 +84,23 @@ def release_stale(session: Session, claimed_before: datetime, now: datetime, lim
     if ids:
         session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(status=Status.QUEUED, next_attempt_at=now))
     return len(ids)
+
+
+def lock_for_recording(session: Session, delivery_id: int) -> Delivery | None:
+    """The delivery, locked to record how its send ended. Its lead and (for an acknowledgement) its entry are locked
+    first, in the order listeners lock them (lead, entry, delivery), so neither side waits for the other."""
+    row = session.execute(
+        select(Delivery.lead_id, Delivery.kind, Delivery.subject_id).where(Delivery.id == delivery_id)
+    )
+    found = row.first()
+    if found is None:
+        return None
+    lead_id, kind, subject = found
+    if lead_id is not None:
+        session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
+    if kind == Kind.ACK and subject is not None:
+        session.execute(select(ImpactEntry.id).where(ImpactEntry.id == subject).with_for_update())
+    return session.get(Delivery, delivery_id, with_for_update=True)
 
 
 def finish(delivery: Delivery, channel: str | None, ts: str | None, now: datetime) -> None:
