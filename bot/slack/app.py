@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 
-from bot.slack import actions, commands, events
-from bot.slack.deps import AppDeps
+from bot.slack import routes
+from bot.slack.deps import DEPS, AppDeps
 from bot.slack.handling import handle_error
 from bot.slack.screening import screen
 
@@ -47,7 +48,11 @@ def create_app(deps: AppDeps, client: WebClient, *, team_id: str, executor: Exec
     )
     logging.getLogger(f"slack_bolt.{RequestVerification.__name__}").addFilter(_WITHOUT_REQUEST_BODY)
     app.error(handle_error)
-    commands.register(app, deps)
-    events.register(app, deps)
-    actions.register(app, deps)
+
+    @app.middleware
+    def with_deps(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context[DEPS] = deps
+        return next()
+
+    routes.register(app)
     return app

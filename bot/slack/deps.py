@@ -1,4 +1,7 @@
-"""What listeners are given: settings, the session factory, the Slack gateway, the courier, templates and a clock."""
+"""What listeners are given: settings, the session factory, the Slack gateway, the courier, templates and a clock.
+
+Built once (bot/container.py) and put in every request's context by a middleware: listeners are module-level
+functions that read it with `deps_of(context)`."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment
+from slack_bolt import BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.coaching.classify import Rules
@@ -29,3 +33,17 @@ class AppDeps:
     rules: Rules
     prompt_env: Environment
     clock: Callable[[], datetime]
+
+    def __deepcopy__(self, _memo: dict[int, object]) -> AppDeps:
+        """Shared, never copied: Bolt deep-copies a request's context for its lazy listeners."""
+        return self
+
+
+DEPS = "lead_coach_deps"  # the context key
+
+
+def deps_of(context: BoltContext) -> AppDeps:
+    """The app's container, as the middleware put it in this request's context."""
+    deps = context[DEPS]
+    assert isinstance(deps, AppDeps)
+    return deps

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
@@ -14,7 +14,8 @@ from bot.delivery import outbox
 from bot.services.errors import UserFacingError
 from bot.services.ports import SlackError
 from bot.slack.blocks.kit import section
-from bot.slack.deps import AppDeps
+from bot.slack.deps import AppDeps, deps_of
+from bot.slack.payloads import actor
 
 logger = logging.getLogger(__name__)
 
@@ -41,28 +42,20 @@ def friendly_message(error: Exception) -> str:
     return SOMETHING_WENT_WRONG
 
 
-def respond_with(respond: Respond, work: Callable[[], str]) -> None:
-    """Run a command's slow part and answer ephemerally with its text, or with a friendly error."""
+def guarded(respond: Respond, context: BoltContext, work: Callable[[], str | None]) -> None:
+    """The one wrapper of lazy work: run it, and tell the person its answer (if any) or what went wrong, never a
+    traceback: ephemerally where Slack gave a response_url, else in the app's DM (a click in Home has nowhere
+    else to answer)."""
     try:
         text = work()
     except Exception as error:  # every failure becomes a message; unexpected ones are logged
         text = friendly_message(error)
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def on_failure_tell(respond: Respond, work: Callable[[], None], dm: Callable[[str], None] | None = None) -> None:
-    """Run a lazy listener's work; a failure is told to the person, never swallowed: ephemerally where Slack gave
-    a response_url, else through `dm` (a click in App Home has nowhere else to answer)."""
-    try:
-        work()
-    except Exception as error:  # every failure becomes a message; unexpected ones are logged
-        text = friendly_message(error)
-        if respond.response_url is not None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        elif dm is not None:
-            dm(text)
-        else:
-            logger.warning("nowhere to tell someone: %s", text)
+    if text is None:
+        return
+    if respond.response_url is not None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        tell_in_dm(deps_of(context), *actor(context), text)
 
 
 def tell_in_dm(deps: AppDeps, team_id: str, user_id: str, text: str) -> None:

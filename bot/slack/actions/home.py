@@ -1,85 +1,81 @@
-"""The Home tab's buttons: start, reflect now, log impact, why am I coding, settings, pause and resume."""
+"""The Home tab's buttons: start, reflect now, log impact, why am I coding, settings, pause and resume.
+
+Home has nowhere to show an answer, so a failure is told in the DM; the lead is looking at Home, so it is redrawn."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import BoltContext
+from slack_bolt.context.respond import Respond
 
 from bot.services import enrollment
 from bot.slack.blocks.diagnostic import diagnostic_modal
 from bot.slack.blocks.entries import ModalContext
-from bot.slack.blocks.home import (
-    CODING_ACTION,
-    LOG_ACTION,
-    PAUSE_ACTION,
-    REFLECT_ACTION,
-    RESUME_ACTION,
-    SETTINGS_ACTION,
-    START_ACTION,
-)
-from bot.slack.deps import AppDeps
-from bot.slack.flows import new_entry_modal, reflect_now, settings_view
-from bot.slack.handling import friendly_message, tell_in_dm
+from bot.slack.deps import AppDeps, deps_of
+from bot.slack.flows import new_entry_modal, reflect_now
+from bot.slack.handling import guarded
 from bot.slack.homes import refresh_home
 from bot.slack.payloads import actor, text_of
 
+Work = Callable[[AppDeps, str, str, dict[str, Any]], None]
+Listener = Callable[[dict[str, Any], BoltContext, Respond], None]
 
-def register(app: App, deps: AppDeps) -> None:
-    """Register every Home button."""
 
-    def ack_now(ack: Ack) -> None:
-        ack()
+def changing(work: Work) -> Listener:
+    """A button that changes something: do it, then redraw Home (whether or not it worked)."""
 
-    def handled(work: Callable[[str, str, dict[str, Any]], None]) -> Callable[[dict[str, Any], BoltContext], None]:
-        """Run a button's work; Home has nowhere to show an error, so it goes to the lead's DM; then refresh."""
+    def run(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        deps, (team_id, user_id) = deps_of(context), actor(context)
+        guarded(respond, context, lambda: work(deps, team_id, user_id, body))
+        refresh_home(deps, team_id, user_id, looking=True)
 
-        def run(body: dict[str, Any], context: BoltContext) -> None:
-            team_id, user_id = actor(context)
-            try:
-                work(team_id, user_id, body)
-            except Exception as error:  # every failure is told to the lead; unexpected ones are logged
-                tell_in_dm(deps, team_id, user_id, friendly_message(error))
-            refresh_home(deps, team_id, user_id, looking=True)
+    return run
 
-        return run
 
-    def start(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
-        profile = deps.gateway.user_profile(user_id)  # asked before the unit of work opens
-        with deps.session_factory.begin() as session:
-            enrollment.start(session, profile, team_id, deps.settings.timezone, deps.clock())
+def opening(
+    build: Callable[[AppDeps, str, str], dict[str, Any]],
+) -> Callable[[dict[str, Any], BoltContext, Respond], None]:
+    """A button that opens a modal: it must open within the trigger's 3 seconds, so nothing is redrawn."""
 
-    def reflect(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
-        reflect_now(deps, team_id, user_id)
+    def run(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        deps = deps_of(context)
+        guarded(respond, context, lambda: deps.gateway.open_view(body["trigger_id"], build(deps, *actor(context))))
 
-    def pause(team_id: str, user_id: str, body: dict[str, Any]) -> None:
-        chosen = text_of(body["actions"][0], "selected_date")
-        with deps.session_factory.begin() as session:
-            enrollment.pause(session, team_id, user_id, f"until {chosen}", deps.clock())
+    return run
 
-    def resume(team_id: str, user_id: str, _body: dict[str, Any]) -> None:
-        with deps.session_factory.begin() as session:
-            enrollment.resume(session, team_id, user_id, deps.clock())
 
-    def open_modal(build: Callable[[str, str], dict[str, Any]]) -> Callable[[dict[str, Any], BoltContext], None]:
-        """A button that opens a modal: it must open within the trigger's 3 seconds, so nothing is refreshed."""
+def start(deps: AppDeps, team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+    """Turn daily prompts on."""
+    profile = deps.gateway.user_profile(user_id)  # asked before the unit of work opens
+    with deps.session_factory.begin() as session:
+        enrollment.start(session, profile, team_id, deps.settings.timezone, deps.clock())
 
-        def run(body: dict[str, Any], context: BoltContext) -> None:
-            team_id, user_id = actor(context)
-            try:
-                deps.gateway.open_view(body["trigger_id"], build(team_id, user_id))
-            except Exception as error:  # every failure is told to the lead; unexpected ones are logged
-                tell_in_dm(deps, team_id, user_id, friendly_message(error))
 
-        return run
+def reflect(deps: AppDeps, team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+    """A prompt now."""
+    reflect_now(deps, team_id, user_id)
 
-    app.action(START_ACTION)(ack=ack_now, lazy=[handled(start)])
-    app.action(REFLECT_ACTION)(ack=ack_now, lazy=[handled(reflect)])
-    app.action(PAUSE_ACTION)(ack=ack_now, lazy=[handled(pause)])
-    app.action(RESUME_ACTION)(ack=ack_now, lazy=[handled(resume)])
-    app.action(LOG_ACTION)(
-        ack=ack_now, lazy=[open_modal(lambda team, user: new_entry_modal(deps, team, user, ModalContext()))]
-    )
-    app.action(CODING_ACTION)(ack=ack_now, lazy=[open_modal(lambda *_: diagnostic_modal(""))])
-    app.action(SETTINGS_ACTION)(ack=ack_now, lazy=[open_modal(lambda team, user: settings_view(deps, team, user))])
+
+def pause(deps: AppDeps, team_id: str, user_id: str, body: dict[str, Any]) -> None:
+    """No prompts through the date picked."""
+    chosen = text_of(body["actions"][0], "selected_date")
+    with deps.session_factory.begin() as session:
+        enrollment.pause(session, team_id, user_id, f"until {chosen}", deps.clock())
+
+
+def resume(deps: AppDeps, team_id: str, user_id: str, _body: dict[str, Any]) -> None:
+    """End the pause."""
+    with deps.session_factory.begin() as session:
+        enrollment.resume(session, team_id, user_id, deps.clock())
+
+
+def log_modal(deps: AppDeps, team_id: str, user_id: str) -> dict[str, Any]:
+    """The new-entry modal."""
+    return new_entry_modal(deps, team_id, user_id, ModalContext())
+
+
+def coding_modal(_deps: AppDeps, _team_id: str, _user_id: str) -> dict[str, Any]:
+    """The diagnostic's modal, empty."""
+    return diagnostic_modal("")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.delivery import outbox
@@ -12,7 +12,7 @@ from bot.services import entries
 from bot.services.entries import Filed, Notice, Removed
 from bot.slack.blocks.entries import notice_text
 from bot.slack.blocks.kit import section
-from bot.slack.deps import AppDeps
+from bot.slack.deps import AppDeps, deps_of
 from bot.slack.payloads import actor, text_of
 from bot.store.events import first_time
 from bot.store.leads import get_lead
@@ -20,20 +20,11 @@ from bot.store.leads import get_lead
 CAPTURED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-def register(app: App, deps: AppDeps) -> None:
-    """Register the DM listener."""
-
-    def listener(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        store_message(deps, ack, body, event, context)
-
-    app.event("message")(listener)
-
-
-def store_message(deps: AppDeps, ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+def store_message(ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
     """Store what the message says and queue its acknowledgement, in one unit of work, before Slack is answered:
     if the database fails, nothing is committed (the event id included) and the error handler answers 503, so
     Slack's retry stores it exactly once. The courier posts the acknowledgement after."""
-    team_id, user_id = actor(context)
+    deps, (team_id, user_id) = deps_of(context), actor(context)
     if _is_tombstone(event):  # Slack names itself as the tombstone's author: the lead wrote what it replaced
         user_id = text_of(event.get("previous_message"), "user")
     event_id = text_of(body, "event_id")

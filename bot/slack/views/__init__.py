@@ -1,0 +1,1 @@
+"""Modal submissions (and the options a modal's menus search)."""
