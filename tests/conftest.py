@@ -77,26 +77,31 @@ def sent_around_the_courier() -> bool:
     return ours
 
 
+def problems_with(api_method: str) -> list[str]:
+    """What is wrong with the app making this Web API call here and now."""
+    found = []
+    if _OPEN_TRANSACTIONS[threading.get_ident()]:
+        found.append(f"{api_method} inside an open transaction")
+    if api_method in SENDS and sent_around_the_courier():
+        found.append(f"{api_method} sent without the courier")
+    return found
+
+
 @pytest.fixture(autouse=True)
 def slack_calls_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test: a Slack Web API call made while the same thread has a database transaction open fails it (a
     slow or hanging Slack would hold locks and connections), and so does a message, file or Home view the app
     sends other than through the courier (the one path that paces, retries and sends exactly once)."""
-    inside: list[str] = []
-    around: list[str] = []
+    problems: list[str] = []
     call = WebClient.api_call
 
     def checked(client: WebClient, api_method: str, *args: Any, **kwargs: Any) -> Any:
-        if _OPEN_TRANSACTIONS[threading.get_ident()]:
-            inside.append(api_method)
-        if api_method in SENDS and sent_around_the_courier():
-            around.append(api_method)
+        problems.extend(problems_with(api_method))
         return call(client, api_method, *args, **kwargs)
 
     monkeypatch.setattr(WebClient, "api_call", checked)
     yield
-    assert not inside, f"Slack called inside an open transaction: {inside}"
-    assert not around, f"sent without the courier: {around}"
+    assert not problems, problems
 
 
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]

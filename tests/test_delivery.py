@@ -21,7 +21,7 @@ from bot.jobs import run_tick
 from bot.slack.blocks.diagnostic import MODAL_CALLBACK as DIAGNOSTIC_CALLBACK
 from bot.slack.blocks.prompt import METADATA_EVENT, SKIP_ACTION
 from bot.store.models import Delivery, Kind, Lead, Status, Workspace
-from tests.conftest import BOT, COURIER, sent_around_the_courier
+from tests.conftest import BOT, COURIER, problems_with, sent_around_the_courier
 from tests.seed import enroll
 from tests.slack.test_why_coding import values as diagnostic_answers
 from tests.slack_api import Call, SlackAPIServer
@@ -53,6 +53,15 @@ def test_the_check_catches_a_listener_sending_around_the_courier() -> None:
     assert not called_from(COURIER)  # the one path
     assert not called_from(BOT / "delivery" / "gateway.py")  # the transport alone, as tests call it
     assert not called_from(Path(__file__))
+
+
+def test_the_check_catches_a_slack_call_inside_an_open_transaction(session_factory: sessionmaker[Session]) -> None:
+    """The conftest check that fails any test in which Slack is called with a transaction open, itself."""
+    assert problems_with("users.info") == []
+    with session_factory.begin() as session:
+        session.execute(select(1))
+        assert problems_with("users.info") == ["users.info inside an open transaction"]
+    assert problems_with("users.info") == []
 
 
 def test_every_kind_of_send_goes_through_the_courier_once(
@@ -183,10 +192,16 @@ def test_two_workers_and_two_serve_processes_hold_the_workspace_rate_together(
             processes.enter_context(coach(["worker"], tmp_path / f"w{n}", env))
         for n in range(dms):  # entries, half to each serve process, each acknowledged by that process's courier
             user_id = f"U0P{n:03d}"
-            event = {"type": "message", "channel_type": "im", "channel": slack.dm_channel_id(user_id),
-                     "user": user_id, "ts": f"1763656300.{n:03d}", "text": f"Coached a teammate through it, {n}"}  # fmt: skip
-            body = json.dumps({"type": "event_callback", "team_id": slack.team_id, "event_id": f"Ev{n:05d}",
-                               "event": event, "api_app_id": "A0APP"})  # fmt: skip
+            event = {
+                "type": "message",
+                "channel_type": "im",
+                "channel": slack.dm_channel_id(user_id),
+                "user": user_id,
+                "ts": f"1763656300.{n:03d}",
+                "text": f"Coached a teammate through it, {n}",
+            }
+            envelope = {"type": "event_callback", "team_id": slack.team_id, "event_id": f"Ev{n:05d}", "event": event}
+            body = json.dumps(envelope)
             headers = {"Content-Type": "application/json", **signed_headers(body)}
             assert http(f"http://127.0.0.1:{ports[n % 2]}/slack/events", body, headers)[0] == 200
         posted = wait_until(lambda: len(answered(slack)) >= prompts + dms and answered(slack), timeout=60)
@@ -195,6 +210,7 @@ def test_two_workers_and_two_serve_processes_hold_the_workspace_rate_together(
     assert [c for c in slack.calls("chat.postMessage") if c.status == 429] == []
     assert (times[-1] - times[0]) >= (len(times) - 1) / per_second * 0.9  # together, at the pace of one
     keys = Counter(json.dumps(c.params.get("metadata")) for c in posted)
-    assert len(keys) == prompts + dms and max(keys.values()) == 1  # each sent once
+    assert len(keys) == prompts + dms  # each sent...
+    assert max(keys.values()) == 1  # ...once
     acks = [c for c in posted if c.params.get("thread_ts")]
     assert sorted(c.params["thread_ts"] for c in acks) == [f"1763656300.{n:03d}" for n in range(dms)]

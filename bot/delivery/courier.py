@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT_TRIES = 4
 BACKOFF_SECONDS = 0.5
-SEND_THREADS = 8
-QUEUE_BATCH = 50
+SEND_THREADS = 16
+LANES = 4  # queue-draining threads: a batch waits for its slowest send (a 429), but only its own lane does
+QUEUE_BATCH = 8
 POLL_SECONDS = 2.0  # how often the courier looks at the queue when nobody woke it (another process queued)
 LEASE = timedelta(minutes=5)  # a queued delivery claimed this long ago by a worker that vanished goes back
 RETRY_LATER = timedelta(seconds=20)  # one that ran out of patience waits this long before the next pass
@@ -78,7 +79,7 @@ class Courier:
         self.pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="courier")
         self._woken = threading.Event()
         self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._lanes: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ the careful path
 
@@ -176,17 +177,18 @@ class Courier:
         self._woken.set()
 
     def start(self) -> Courier:
-        """Send what is queued from a background thread until stopped."""
-        self._thread = threading.Thread(target=self._run, name="courier", daemon=True)
-        self._thread.start()
+        """Send what is queued from background threads (lanes) until stopped."""
+        self._lanes = [threading.Thread(target=self._run, name=f"courier-{n}", daemon=True) for n in range(LANES)]
+        for lane in self._lanes:
+            lane.start()
         return self
 
     def stop(self) -> None:
         """Finish the batch in hand and stop."""
         self._stopped.set()
         self._woken.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        for lane in self._lanes:
+            lane.join(timeout=30)
         self.pool.shutdown(wait=True)
 
     def _run(self) -> None:

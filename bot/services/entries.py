@@ -12,10 +12,10 @@ from bot.coaching.classify import Rules, classify
 from bot.services.errors import UserFacingError
 from bot.store import entries as store
 from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace
-from bot.store.models import Delivery, ImpactEntry, Lead, Reply
+from bot.store.models import Delivery, ImpactEntry, Lead, Reply, Status
 
 REPLY_WINDOW = timedelta(hours=36)  # a DM this soon after a prompt answers it; later, it stands on its own
-ANSWERABLE = ("sent", "skipped", "answered")
+ANSWERABLE = (Status.SENT, Status.SKIPPED, Status.ANSWERED)
 NOT_YOURS = "That entry isn't yours, or it has been deleted."
 CHANGED_SINCE = (
     "That entry's words changed after that button was drawn, so I kept it private. "
@@ -137,8 +137,8 @@ def capture_message(
     beside = thread_ts or ts  # the acknowledgement goes in the thread of the message just sent
     if not appended:
         _refresh_text(session, rules, entry, None)
-        if delivery is not None and delivery.status in ("sent", "skipped"):
-            delivery.status = "answered"
+        if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
+            delivery.status = Status.ANSWERED
         return _filed(session, entry, thread_ts=beside)
     unshared = _words_changed(session, rules, entry, now)
     # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
@@ -213,8 +213,8 @@ def log_entry(
     session.add(entry)
     session.flush()
     store.set_categories(session, entry.id, _known(categories) or classify(rules, text))
-    if delivery is not None and delivery.status in ("sent", "skipped"):
-        delivery.status = "answered"
+    if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
+        delivery.status = Status.ANSWERED
     return _filed(session, entry, thread_ts=delivery.ts if delivery else None)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.errors import UserFacingError
+from bot.store import forget as store
 from bot.store.leads import get_lead
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, PaceSlot, Reply, Workspace
+from bot.store.models import Delivery, Diagnostic, ImpactEntry, Reply
 
 NOTHING_STORED = "I don't store anything about you: there is nothing to delete."
 
@@ -30,10 +30,8 @@ def holdings(session: Session, team_id: str, user_id: str) -> Holdings:
     if lead is None:
         raise UserFacingError(NOTHING_STORED)
 
-    def count(model: type[ImpactEntry | Reply | Diagnostic | Delivery]) -> int:
-        return int(session.scalar(select(func.count()).select_from(model).where(model.lead_id == lead.id)) or 0)
-
-    return Holdings(count(ImpactEntry), count(Reply), count(Diagnostic), count(Delivery))
+    counts = store.counts_of(session, lead.id)
+    return Holdings(counts[ImpactEntry], counts[Reply], counts[Diagnostic], counts[Delivery])
 
 
 def forget(session: Session, team_id: str, user_id: str) -> Holdings:
@@ -43,22 +41,6 @@ def forget(session: Session, team_id: str, user_id: str) -> Holdings:
     if lead is None:
         raise UserFacingError(NOTHING_STORED)
     deleted = holdings(session, team_id, user_id)
-    their_entries = select(ImpactEntry.id).where(ImpactEntry.lead_id == lead.id).scalar_subquery()
-    session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(their_entries)))
-    session.execute(delete(Reply).where(Reply.lead_id == lead.id))
-    session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id == lead.id))
-    session.execute(delete(Diagnostic).where(Diagnostic.lead_id == lead.id))
-    session.execute(delete(Delivery).where(Delivery.lead_id == lead.id))
-    session.execute(delete(Delivery).where(Delivery.team_id == team_id, Delivery.recipient == user_id))
-    # Per-channel pace of their DM (it names the channel).
-    channels = [f"{team_id}/{where}" for where in (lead.dm_channel, user_id) if where]
-    session.execute(delete(PaceSlot).where(PaceSlot.key.in_(channels)))
-    # The workspace remembers who chose the digest channel (to tell them if posting fails): not them any more.
-    session.execute(
-        update(Workspace)
-        .where(Workspace.team_id == team_id, Workspace.digest_set_by == user_id)
-        .values(digest_set_by=None)
-    )
-    session.execute(delete(Lead).where(Lead.id == lead.id))
+    store.delete_lead(session, lead)
     session.expunge(lead)
     return deleted

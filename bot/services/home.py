@@ -17,6 +17,7 @@ from bot.store import entries as entry_store
 from bot.store import summaries as summary_store
 from bot.store.deliveries import DELIVERED, entry_counts
 from bot.store.leads import get_lead, workspace_of
+from bot.store.models import Status
 
 RECENT = 5
 
@@ -83,7 +84,7 @@ def home_state(session: Session, team_id: str, user_id: str, now: datetime) -> H
             moments=moments,
             by_category=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
             prompts_sent=sum(statuses[status] for status in DELIVERED),
-            prompts_answered=statuses["answered"],
+            prompts_answered=statuses[Status.ANSWERED],
         ),
         recent=tuple(
             RecentEntry(

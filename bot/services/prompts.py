@@ -17,14 +17,14 @@ from bot.services.errors import UserFacingError
 from bot.services.schedules import lead_timezone, prompt_schedule
 from bot.store import deliveries as store
 from bot.store.leads import get_or_create_lead, get_or_create_workspace, workspace_of
-from bot.store.models import Delivery, Lead
+from bot.store.models import Delivery, Kind, Lead, Status
 
 logger = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=3)  # later than this, a prompt is skipped for the day: never a prompt at night
 LEASE = timedelta(minutes=5)  # a claim not marked sent after this long is retried by a later tick
 QUIET_WINDOW = timedelta(days=14)
-RESPONSES = {"skip": "skipped", "reject": "rejected"}
+RESPONSES = {"skip": Status.SKIPPED, "reject": Status.REJECTED}
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,11 @@ class _Planner:
     def choose(self, lead: Lead, day: date) -> Choice | None:
         """Today's prompt for this lead."""
         rows = self.histories.get(lead.id, [])
-        scheduled = [prompt_id for prompt_id, kind, _ in rows if kind == "prompt"]
+        scheduled = [prompt_id for prompt_id, kind, _ in rows if kind == Kind.PROMPT]
         last = self.library.get(scheduled[-1]) if scheduled else None
         history = PromptHistory(
             seen=tuple(prompt_id for prompt_id, _, _ in rows),
-            rejected=frozenset(prompt_id for prompt_id, _, status in rows if status == "rejected"),
+            rejected=frozenset(prompt_id for prompt_id, _, status in rows if status == Status.REJECTED),
             last_theme=last.theme if last else None,
             quiet_themes=quiet_themes(self.library.themes, self.recent.get(lead.id, {})),
         )
@@ -147,7 +147,7 @@ def claim_due_prompts(
         choice = planner.choose(lead, day)
         if choice is None:  # the lead turned down every prompt in the library
             continue
-        claim = _claim(session, lead, "prompt", day.isoformat(), choice, due, now)
+        claim = _claim(session, lead, Kind.PROMPT, day.isoformat(), choice, due, now)
         if claim is None:
             result.already_claimed += 1
             continue
@@ -166,7 +166,7 @@ def _claim(
         period_key=period_key,
         recipient=lead.user_id,
         prompt_id=choice.prompt.id,
-        status="claimed",
+        status=Status.CLAIMED,
         attempts=1,
         due_at=due,
         claimed_at=now,
@@ -217,7 +217,7 @@ def claim_reflection(
     choice = planner.choose(lead, day)
     if choice is None:
         raise UserFacingError("You've turned down every prompt I have. Log something with `/impact` instead?")
-    claim = _claim(session, lead, "reflect", f"reflect-{now:%Y%m%dT%H%M%S.%f}", choice, now, now)
+    claim = _claim(session, lead, Kind.REFLECT, f"reflect-{now:%Y%m%dT%H%M%S.%f}", choice, now, now)
     if claim is None:
         raise UserFacingError("One prompt at a time, please: try again in a second.")
     return planner.outgoing(claim, lead, choice, day)

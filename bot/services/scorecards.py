@@ -20,7 +20,7 @@ from bot.services.schedules import lead_timezone
 from bot.store import summaries as store
 from bot.store.deliveries import DELIVERED, entry_counts
 from bot.store.leads import workspace_of
-from bot.store.models import Lead, Workspace
+from bot.store.models import Lead, Status, Workspace
 
 WEEK = timedelta(days=7)
 STREAK_WINDOW = 53  # weeks read at once for the streak; longer streaks read further back
@@ -129,8 +129,8 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
             earlier_fortnight=earlier.get(lead_id, Counter()),
             entry_weeks=weeks.get(lead_id, set()),
             prompts_sent=sum(statuses[s] for s in DELIVERED),
-            prompts_answered=statuses["answered"],
-            prompts_skipped=statuses["skipped"],
+            prompts_answered=statuses[Status.ANSWERED],
+            prompts_skipped=statuses[Status.SKIPPED],
             coding=[CodingRun(*row) for created, row in lead_runs if created >= start],
             handoffs=sum(row[2] == "delegated" for created, row in lead_runs if created >= start - WEEK),
             earlier_handoffs=sum(row[2] == "delegated" for created, row in lead_runs if created < start - WEEK),

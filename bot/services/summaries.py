@@ -31,7 +31,7 @@ from bot.services.scorecards import (
 from bot.store import summaries as store
 from bot.store.deliveries import insert_once, stale_claims
 from bot.store.leads import get_lead, get_workspace, workspace_of
-from bot.store.models import Delivery, Lead, Workspace
+from bot.store.models import Delivery, Kind, Lead, Status, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def claim_due_summaries(session: Session, now: datetime, limit: int = 500) -> Cl
             result.late += 1
             continue
         week = iso_week_key(local_date_of(due, lead.timezone or workspace_timezone))
-        delivery_id = _claim(session, lead.team_id, lead.id, lead.user_id, "summary", week, due, now)
+        delivery_id = _claim(session, lead.team_id, lead.id, lead.user_id, Kind.SUMMARY, week, due, now)
         if delivery_id is None:
             result.already_claimed += 1
             continue
@@ -111,7 +111,7 @@ def claim_due_digests(session: Session, now: datetime, limit: int = 100) -> Clai
             result.late += 1
             continue
         week = iso_week_key(local_date_of(due, workspace.timezone))
-        delivery_id = _claim(session, workspace.team_id, None, channel, "digest", week, due, now)
+        delivery_id = _claim(session, workspace.team_id, None, channel, Kind.DIGEST, week, due, now)
         if delivery_id is None:
             result.already_claimed += 1
             continue
@@ -123,7 +123,7 @@ def reclaim_stale(session: Session, now: datetime, limit: int = 500) -> Claimed:
     """Take over scorecard and digest claims whose worker died or gave up; expire those no longer wanted."""
     result = Claimed()
     pending: list[Pending] = []
-    for delivery in stale_claims(session, ("summary", "digest"), now - LEASE, limit):
+    for delivery in stale_claims(session, (Kind.SUMMARY, Kind.DIGEST), now - LEASE, limit):
         workspace = get_workspace(session, delivery.team_id)
         lead = session.get(Lead, delivery.lead_id) if delivery.lead_id else None
         if workspace is None or not _still_wanted(delivery, workspace, lead, now):
@@ -149,7 +149,7 @@ def _still_wanted(delivery: Delivery, workspace: Workspace, lead: Lead | None, n
     due = delivery.due_at or delivery.created_at
     if not workspace.active or now - due > LATE or delivery.period_key.startswith(ONE_OFF):
         return False
-    if delivery.kind == "digest":
+    if delivery.kind == Kind.DIGEST:
         return workspace.digest_channel == delivery.recipient
     return lead is not None and lead.enrolled and lead.active
 
@@ -160,7 +160,7 @@ def summary_now(session: Session, team_id: str, user_id: str, now: datetime) -> 
     if lead is None:
         raise UserFacingError("There's nothing to sum up yet: `/coach start` turns on daily prompts.")
     period = f"{ONE_OFF}{now:%Y%m%dT%H%M%S.%f}"
-    delivery_id = _claim(session, team_id, lead.id, user_id, "summary", period, now, now)
+    delivery_id = _claim(session, team_id, lead.id, user_id, Kind.SUMMARY, period, now, now)
     if delivery_id is None:
         raise UserFacingError("One scorecard at a time, please: try again in a second.")
     return delivery_id
@@ -223,7 +223,7 @@ def _claim(
         kind=kind,
         period_key=period,
         recipient=recipient,
-        status="claimed",
+        status=Status.CLAIMED,
         attempts=1,
         due_at=due,
         claimed_at=now,

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import next_occurrence
 from bot.services.errors import UserFacingError
 from bot.services.ports import ChannelAccess, SlackProfile
 from bot.services.schedules import digest_schedule, refresh_next_prompt
-from bot.store.leads import clear_schedules, get_or_create_workspace, get_workspace
-from bot.store.models import Lead, Workspace
+from bot.store.leads import clear_schedules, enrolled_leads, get_or_create_workspace, get_workspace
+from bot.store.models import Workspace
 from bot.store.retention import delete_workspace, uninstalled_before
 
 NOT_ALLOWED = (
@@ -54,7 +53,7 @@ def installed(session: Session, install: Install, now: datetime) -> None:
         workspace.digest_channel = install.digest_channel
     if not workspace.active:  # uninstalled before: everyone enrolled picks up where they were
         workspace.active, workspace.uninstalled_at = True, None
-        for lead in session.scalars(select(Lead).where(Lead.team_id == install.team_id, Lead.enrolled)):
+        for lead in enrolled_leads(session, install.team_id):
             refresh_next_prompt(lead, workspace, now)
 
 

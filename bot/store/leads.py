@@ -63,3 +63,8 @@ def clear_schedules(session: Session, team_id: str) -> None:
 def set_dm_channel(session: Session, lead_id: int, channel: str) -> None:
     """The app's DM channel with this lead, learnt from a message posted there."""
     session.execute(update(Lead).where(Lead.id == lead_id).values(dm_channel=channel))
+
+
+def enrolled_leads(session: Session, team_id: str) -> list[Lead]:
+    """The workspace's leads with daily prompts on."""
+    return list(session.scalars(select(Lead).where(Lead.team_id == team_id, Lead.enrolled)))

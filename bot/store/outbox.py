@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.store.models import Delivery, ImpactEntry, Kind, Lead, Status
 
@@ -58,6 +58,7 @@ def claim_queued(session: Session, now: datetime, limit: int, kinds: Sequence[st
     query = (
         select(Delivery)
         .where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now, Delivery.kind.in_(kinds))
+        .where(~_messages_in_flight() if set(kinds) <= set(HOME_KINDS) else true())
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -66,6 +67,21 @@ def claim_queued(session: Session, now: datetime, limit: int, kinds: Sequence[st
     for row in rows:
         row.status, row.claimed_at, row.attempts, row.redraw = Status.CLAIMED, now, row.attempts + 1, False
     return rows
+
+
+def _messages_in_flight() -> ColumnElement[bool]:
+    """The Home row's lead has messages still waiting or being sent: Home is drawn after them, to show them."""
+    other = aliased(Delivery)
+    return (
+        select(other.id)
+        .where(
+            other.lead_id == Delivery.lead_id,
+            other.kind.in_(MESSAGE_KINDS),
+            other.status.in_((Status.QUEUED, Status.CLAIMED)),
+            other.next_attempt_at <= Delivery.next_attempt_at,
+        )
+        .exists()
+    )
 
 
 def release_stale(session: Session, claimed_before: datetime, now: datetime, limit: int) -> int:
