@@ -105,6 +105,9 @@ def test_every_kind_of_send_goes_through_the_courier_once(
     ids = [json.dumps(c.params.get("metadata")) for c in posted]
     assert len(ids) == len(set(ids)), "a message was posted twice"
     assert all(METADATA_EVENT in key for key in ids)  # every post carries its delivery, to be found after a crash
+    with session_factory() as session:  # a message that quoted the lead is not kept once sent
+        payloads = [p for p in session.scalars(select(Delivery.payload)) if p]
+    assert not [p for p in payloads if "Rewrite the cache" in p]
 
 
 def _sent(session_factory: sessionmaker[Session], kind: Kind) -> Delivery | None:

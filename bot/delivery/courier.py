@@ -220,6 +220,15 @@ def _record(
     delivery = store.lock_for_recording(session, delivery_id)
     if delivery is None:  # deleted meanwhile (the lead forgot everything)
         return
+    _settle(session, delivery, sent, outcome, now)
+    if delivery.status != Status.QUEUED and delivery.kind != Kind.ACK:
+        delivery.payload = None  # a message drawn when queued may quote the lead: not kept once it is settled
+
+
+def _settle(
+    session: Session, delivery: Delivery, sent: Drawn | Exception | None, outcome: Outcome | None, now: datetime
+) -> None:
+    """Write how one queued delivery's send ended."""
     if isinstance(sent, Exception):
         delivery.status, delivery.error = Status.FAILED, type(sent).__name__[:64]
         return
