@@ -35,6 +35,7 @@ LANES = 4  # queue-draining threads: a batch waits for its slowest send (a 429),
 QUEUE_BATCH = 8
 POLL_SECONDS = 2.0  # how often the courier looks at the queue when nobody woke it (another process queued)
 LEASE = timedelta(minutes=5)  # a queued delivery claimed this long ago by a worker that vanished goes back
+RELEASE_EVERY = 30.0  # seconds between looks for such deliveries
 RETRY_LATER = timedelta(seconds=20)  # one that ran out of patience waits this long before the next pass
 # Seconds of riding out 429s and faults in one pass, and how long a queued delivery stays worth sending.
 PATIENCE = {Kind.HOME: 20.0, Kind.EXPORT: 120.0, Kind.SUMMARY: 120.0}
@@ -77,9 +78,11 @@ class Courier:
         self.clock = clock
         self.sleep = sleep
         self.pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="courier")
-        self._woken = threading.Event()
+        self._wakeup = threading.Condition()
+        self._woken = False
         self._stopped = threading.Event()
         self._lanes: list[threading.Thread] = []
+        self._released_at = 0.0  # when stale claims were last given back (monotonic)
 
     # ------------------------------------------------------------------ the careful path
 
@@ -131,16 +134,14 @@ class Courier:
     # ------------------------------------------------------------------ the queue
 
     def drain(self) -> int:
-        """Send one batch of what waits in the queue (messages first, then Home views) and record it; the number
-        claimed."""
-        return self._drain(store.MESSAGE_KINDS) + self._drain(store.HOME_KINDS)
-
-    def _drain(self, kinds: tuple[Kind, ...]) -> int:
+        """Send one batch of what waits in the queue and record it; the number claimed."""
         now = self.clock()
         drawing = Drawing(self.gateway, self.templates, self.posts, self.retention_days, now)
         with self.session_factory.begin() as session:
-            store.release_stale(session, now - LEASE, now, QUEUE_BATCH)
-            claimed = store.claim_queued(session, now, QUEUE_BATCH, kinds)
+            if time.monotonic() - self._released_at > RELEASE_EVERY:  # a worker that died is rare: look now and then
+                self._released_at = time.monotonic()
+                store.release_stale(session, now - LEASE, now, QUEUE_BATCH)
+            claimed = store.claim_queued(session, now, QUEUE_BATCH)
             drawn = [
                 (delivery.id, delivery.team_id, delivery.kind, _draw(session, delivery, drawing))
                 for delivery in claimed
@@ -173,8 +174,10 @@ class Courier:
         return total
 
     def wake(self) -> None:
-        """Something was queued: look at the queue now rather than at the next poll."""
-        self._woken.set()
+        """Something was queued: one idle lane looks at the queue now rather than at the next poll."""
+        with self._wakeup:
+            self._woken = True
+            self._wakeup.notify()
 
     def start(self) -> Courier:
         """Send what is queued from background threads (lanes) until stopped."""
@@ -186,15 +189,17 @@ class Courier:
     def stop(self) -> None:
         """Finish the batch in hand and stop."""
         self._stopped.set()
-        self._woken.set()
+        with self._wakeup:
+            self._wakeup.notify_all()
         for lane in self._lanes:
             lane.join(timeout=30)
         self.pool.shutdown(wait=True)
 
     def _run(self) -> None:
         while not self._stopped.is_set():
-            self._woken.wait(POLL_SECONDS)
-            self._woken.clear()
+            with self._wakeup:
+                self._wakeup.wait_for(lambda: self._woken or self._stopped.is_set(), timeout=POLL_SECONDS)
+                self._woken = False
             try:
                 while not self._stopped.is_set() and self.drain():
                     pass

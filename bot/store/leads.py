@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,8 @@ def clear_schedules(session: Session, team_id: str) -> None:
 
 def set_dm_channel(session: Session, lead_id: int, channel: str) -> None:
     """The app's DM channel with this lead, learnt from a message posted there."""
-    session.execute(update(Lead).where(Lead.id == lead_id).values(dm_channel=channel))
+    changed = or_(Lead.dm_channel.is_(None), Lead.dm_channel != channel)
+    session.execute(update(Lead).where(Lead.id == lead_id, changed).values(dm_channel=channel))
 
 
 def enrolled_leads(session: Session, team_id: str) -> list[Lead]:

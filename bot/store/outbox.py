@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.store.models import Delivery, ImpactEntry, Kind, Lead, Status
 
-# Home views go last: drawn after the messages queued with them are sent, they show those as sent.
 MESSAGE_KINDS = (Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY)
-HOME_KINDS = (Kind.HOME,)
+QUEUED_KINDS = (*MESSAGE_KINDS, Kind.HOME)
 
 
 def latest_ack(session: Session, entry_id: int) -> Delivery | None:
@@ -52,13 +50,13 @@ def by_key(session: Session, team_id: str, recipient: str, kind: str, period_key
     return session.scalars(query.with_for_update()).first()
 
 
-def claim_queued(session: Session, now: datetime, limit: int, kinds: Sequence[str]) -> list[Delivery]:
-    """Take up to `limit` queued deliveries of these kinds that are due, oldest first; another worker's locked rows
-    are skipped."""
+def claim_queued(session: Session, now: datetime, limit: int) -> list[Delivery]:
+    """Take up to `limit` queued deliveries that are due, oldest first; another worker's locked rows are skipped. A
+    Home view waits until the messages queued before it for its lead are sent, so it shows them."""
     query = (
         select(Delivery)
-        .where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now, Delivery.kind.in_(kinds))
-        .where(~_messages_in_flight() if set(kinds) <= set(HOME_KINDS) else true())
+        .where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now, Delivery.kind.in_(QUEUED_KINDS))
+        .where(or_(Delivery.kind != Kind.HOME, ~_messages_in_flight()))
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
