@@ -166,7 +166,10 @@ def send_one(tick: Tick, item: Outgoing) -> Sent:
         )
         return courier.gateway.find_delivery(where, item.delivery_id)
 
-    outcome = courier.deliver(item.team_id, channel, post, attempts=item.attempts, look=look, patience=PATIENCE_SECONDS)
+    # One a period per channel: only the workspace's pace applies (a 429 still holds the channel back).
+    outcome = courier.deliver(
+        item.team_id, channel, post, attempts=item.attempts, look=look, patience=PATIENCE_SECONDS, spaced=False
+    )
     return Sent(item, outcome)
 
 

@@ -95,10 +95,13 @@ class Courier:
         attempts: int = 1,
         look: Callable[[], Posted | None] | None = None,
         patience: float = DEFAULT_PATIENCE,
+        spaced: bool = True,
     ) -> Outcome:
         """Send once, riding out 429s (as long as Slack asks, within `patience`) and passing faults; never raises.
 
-        `look` finds an earlier attempt's message: it runs first on a re-attempt, and after a timeout or a 5xx."""
+        `look` finds an earlier attempt's message: it runs first on a re-attempt, and after a timeout or a 5xx.
+        `spaced`: kept a second from the channel's previous post (what comes in bursts: acknowledgements); a 429
+        holds the channel back either way."""
         deadline = time.monotonic() + patience
         transient_tries = 0
         look_first = attempts > 1 and look is not None  # an earlier attempt may have reached Slack before it died
@@ -109,7 +112,7 @@ class Courier:
                     if found is not None:
                         return Outcome(done=True, posted=found)
                     look_first = False
-                self.pacer.wait(team_id, channel)
+                self.pacer.wait(team_id, channel if spaced else None)
                 posted = send()
                 return Outcome(done=True, posted=posted)
             except RateLimited as limited:  # never dropped: held back, then tried again (or left for a later pass)
