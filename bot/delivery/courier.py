@@ -247,12 +247,10 @@ def _settle(
     if outcome.done:
         posted = outcome.posted
         store.finish(delivery, posted.channel if posted else None, posted.ts if posted else None, now)
-        if posted is not None and delivery.lead_id is not None and posted.channel.startswith("D"):
+        if posted is not None and delivery.lead_id is not None and store.to_a_person(delivery.recipient):
             set_dm_channel(session, delivery.lead_id, posted.channel)
         if delivery.kind == Kind.ACK and delivery.subject_id is not None and delivery.ts and delivery.channel:
-            latest = store.latest_ack(session, delivery.subject_id)
-            if latest is not None and latest.id == delivery.id:  # the entry's buttons and Home point here
-                store.set_entry_ack(session, delivery.subject_id, delivery.channel, delivery.ts)
+            store.point_entry_at(session, delivery)  # the entry's buttons and Home point here
         return
     if outcome.error is None:  # still limited or failing after its patience: a later pass tries again
         shelf_life = SHELF_LIFE.get(Kind(delivery.kind), DEFAULT_SHELF_LIFE)

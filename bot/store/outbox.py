@@ -101,16 +101,19 @@ def release_stale(session: Session, claimed_before: datetime, now: datetime, lim
 
 
 def lock_for_recording(session: Session, delivery_id: int) -> Delivery | None:
-    """The delivery, locked to record how its send ended. Its lead and (for an acknowledgement) its entry are locked
-    first, in the order listeners lock them (lead, entry, delivery), so neither side waits for the other."""
+    """The delivery, locked to record how its send ended. Its lead (when the send may teach us their DM channel)
+    and an acknowledgement's entry are locked first, in the order listeners lock them (lead, entry, delivery), so
+    neither side waits for the other."""
     row = session.execute(
-        select(Delivery.lead_id, Delivery.kind, Delivery.subject_id).where(Delivery.id == delivery_id)
+        select(Delivery.lead_id, Delivery.kind, Delivery.subject_id, Delivery.recipient).where(
+            Delivery.id == delivery_id
+        )
     )
     found = row.first()
     if found is None:
         return None
-    lead_id, kind, subject = found
-    if lead_id is not None:
+    lead_id, kind, subject, recipient = found
+    if lead_id is not None and to_a_person(recipient):
         session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
     if kind == Kind.ACK and subject is not None:
         session.execute(select(ImpactEntry.id).where(ImpactEntry.id == subject).with_for_update())
@@ -126,9 +129,19 @@ def finish(delivery: Delivery, channel: str | None, ts: str | None, now: datetim
     delivery.next_attempt_at, delivery.redraw = now, False
 
 
-def set_entry_ack(session: Session, entry_id: int, channel: str, ts: str) -> None:
-    """Where the entry's current acknowledgement is."""
-    session.execute(update(ImpactEntry).where(ImpactEntry.id == entry_id).values(ack_channel=channel, ack_ts=ts))
+def to_a_person(recipient: str) -> bool:
+    """A user id (posted in the app's DM with them, whose channel id we learn from the answer), not a channel id."""
+    return recipient[:1] in ("U", "W")
+
+
+def point_entry_at(session: Session, ack: Delivery) -> None:
+    """The entry's acknowledgement is this one, unless a newer one superseded it meanwhile."""
+    newer = select(Delivery.id).where(Delivery.kind == Kind.ACK, Delivery.subject_id == ack.subject_id)
+    session.execute(
+        update(ImpactEntry)
+        .where(ImpactEntry.id == ack.subject_id, ~newer.where(Delivery.id > ack.id).exists())
+        .values(ack_channel=ack.channel, ack_ts=ack.ts)
+    )
 
 
 def requeue(delivery: Delivery, now: datetime, **values: Any) -> None:
