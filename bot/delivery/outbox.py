@@ -23,7 +23,7 @@ HOME_WATCH = timedelta(minutes=15)  # after opening Home, a lead may still be lo
 Blocks = list[dict[str, Any]]
 
 
-def acknowledge(session: Session, team_id: str, lead_id: int, filed: Filed, channel: str, now: datetime) -> None:
+def acknowledge(session: Session, team_id: str, filed: Filed, channel: str, now: datetime) -> None:
     """Show the entry as it now stands: its acknowledgement is posted (in `channel`, in the entry's thread) or
     redrawn; one that an answer moved on from is redrawn to say so."""
     flags = json.dumps({"appended": filed.appended, "unshared": filed.unshared})
@@ -39,7 +39,7 @@ def acknowledge(session: Session, team_id: str, lead_id: int, filed: Filed, chan
         return
     key = f"{filed.entry_id}r{filed.revision}"  # a new acknowledgement for each answer that moved on
     values = {"thread_ts": filed.thread_ts, "subject_id": filed.entry_id, "payload": flags}
-    if _queue(session, team_id, lead_id, Kind.ACK, channel, key, now, **values) is None:
+    if _queue(session, team_id, filed.lead_id, Kind.ACK, channel, key, now, **values) is None:
         existing = store.by_key(session, team_id, channel, Kind.ACK, key)  # the same message again
         if existing is not None:
             store.requeue(existing, now, payload=flags)

@@ -29,6 +29,7 @@ class Filed:
     """An entry as its acknowledgement shows it."""
 
     entry_id: int
+    lead_id: int
     categories: tuple[str, ...]
     shareable: bool
     source: str
@@ -135,11 +136,13 @@ def capture_message(
     )
     session.flush()
     beside = thread_ts or ts  # the acknowledgement goes in the thread of the message just sent
-    if not appended:
-        _refresh_text(session, rules, entry, None)
+    if not appended:  # its words are this message's: filed without reading them back
+        entry.text = text
+        categories = _known(classify(rules, text))
+        store.set_categories(session, entry.id, categories, new=True)
         if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
             delivery.status = Status.ANSWERED
-        return _filed(session, entry, thread_ts=beside)
+        return _filed(session, entry, thread_ts=beside, categories=categories)
     unshared = _words_changed(session, rules, entry, now)
     # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
     moved_from = None
@@ -212,10 +215,11 @@ def log_entry(
     )
     session.add(entry)
     session.flush()
-    store.set_categories(session, entry.id, _known(categories) or classify(rules, text))
+    filed_under = _known(categories) or _known(classify(rules, text))
+    store.set_categories(session, entry.id, filed_under, new=True)
     if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
         delivery.status = Status.ANSWERED
-    return _filed(session, entry, thread_ts=delivery.ts if delivery else None)
+    return _filed(session, entry, thread_ts=delivery.ts if delivery else None, categories=filed_under)
 
 
 def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
@@ -340,10 +344,18 @@ def _owned(session: Session, team_id: str, user_id: str, entry_id: int) -> Impac
     return entry
 
 
-def _filed(session: Session, entry: ImpactEntry, *, thread_ts: str | None = None, appended: bool = False) -> Filed:
+def _filed(
+    session: Session,
+    entry: ImpactEntry,
+    *,
+    thread_ts: str | None = None,
+    appended: bool = False,
+    categories: tuple[str, ...] | None = None,
+) -> Filed:
     return Filed(
         entry_id=entry.id,
-        categories=_categories(session, entry.id),
+        lead_id=entry.lead_id,
+        categories=_categories(session, entry.id) if categories is None else categories,
         shareable=entry.shareable,
         source=entry.source,
         ack_channel=entry.ack_channel,

@@ -5,15 +5,12 @@ from __future__ import annotations
 from bot.delivery import outbox
 from bot.services.entries import Filed, Removed
 from bot.slack.deps import AppDeps
-from bot.store.leads import get_lead
 
 
-def show_filed(deps: AppDeps, team_id: str, user_id: str, filed: Filed, channel: str) -> None:
+def show_filed(deps: AppDeps, team_id: str, filed: Filed, channel: str) -> None:
     """Post the entry's acknowledgement (in `channel`, in the entry's thread), or redraw the one it has."""
     with deps.session_factory.begin() as session:
-        lead = get_lead(session, team_id, user_id)
-        if lead is not None:
-            outbox.acknowledge(session, team_id, lead.id, filed, channel, deps.clock())
+        outbox.acknowledge(session, team_id, filed, channel, deps.clock())
     deps.courier.wake()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.store.deliveries import PROMPT_KINDS
@@ -63,11 +63,14 @@ def categories_of(session: Session, entry_id: int) -> set[str]:
     return set(session.scalars(select(EntryCategory.category).where(EntryCategory.entry_id == entry_id)))
 
 
-def set_categories(session: Session, entry_id: int, categories: Sequence[str]) -> None:
-    """File an entry under exactly these categories."""
-    session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
-    session.add_all(EntryCategory(entry_id=entry_id, category=category) for category in categories)
-    session.flush()
+def set_categories(session: Session, entry_id: int, categories: Sequence[str], *, new: bool = False) -> None:
+    """File an entry under exactly these categories (`new`: it has none yet)."""
+    session.flush()  # the entry's row first
+    if not new:
+        session.execute(delete(EntryCategory).where(EntryCategory.entry_id == entry_id))
+    if categories:
+        rows = [{"entry_id": entry_id, "category": category} for category in categories]
+        session.execute(insert(EntryCategory), rows)
 
 
 def diagnostics_since(session: Session, lead_id: int, since: datetime) -> list[Diagnostic]:

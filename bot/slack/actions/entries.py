@@ -101,6 +101,6 @@ def _show_in_place(
         text, blocks = logged_message(shown) if isinstance(shown, Filed) else deleted_message(shown)
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
     elif isinstance(shown, Filed):
-        show_filed(deps, *actor(context), shown, actor(context)[1])
+        show_filed(deps, actor(context)[0], shown, actor(context)[1])
     else:
         show_removed(deps, actor(context)[0], shown)

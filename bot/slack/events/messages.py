@@ -15,7 +15,6 @@ from bot.slack.blocks.kit import section
 from bot.slack.deps import AppDeps, deps_of
 from bot.slack.payloads import actor, text_of
 from bot.store.events import first_time
-from bot.store.leads import get_lead
 
 CAPTURED_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
@@ -48,9 +47,7 @@ def _acknowledge(
         outbox.message(session, team_id, outcome.channel, text, [section(text)], now, thread_ts=outcome.thread_ts)
         return
     if isinstance(outcome, Filed):
-        lead = get_lead(session, team_id, user_id)
-        if lead is not None:
-            outbox.acknowledge(session, team_id, lead.id, outcome, channel, now)
+        outbox.acknowledge(session, team_id, outcome, channel, now)
     elif isinstance(outcome, Removed):
         outbox.acknowledge_removed(session, team_id, outcome, now)
     if outcome is not None:

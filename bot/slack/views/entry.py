@@ -71,7 +71,7 @@ def confirm(view: dict[str, Any], context: BoltContext) -> None:
         text, blocks = logged_message(filed)
         Respond(response_url=url)(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
     else:
-        show_filed(deps, *actor(context), filed, actor(context)[1])
+        show_filed(deps, actor(context)[0], filed, actor(context)[1])
     refresh_home(deps, *actor(context))
 
 
