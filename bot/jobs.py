@@ -2,16 +2,15 @@
 
 A tick claims due prompts, weekly scorecards and digests in the database (one transaction per batch), sends them
 through the courier (the one careful path: paced per workspace across processes, looked for before a re-post), and
-records the results in batches; then it sends what waits in the queue. A claim is only ever posted by the worker
-that inserted it, or, after its lease runs out, by one that first looks for it in the channel: so each is sent
-once whatever restarts, retries or concurrent workers do."""
+records the results in batches; then it sends what waits in the queue. A scheduled claim is only ever posted by the
+worker that inserted it, or, after its lease runs out, by one that first looks for it in the channel."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -33,6 +32,7 @@ EVENT_MEMORY = timedelta(days=7)
 CLAIM_BATCH = 500
 SUMMARY_BATCH = 200  # scorecards read more history per lead than prompts do
 RECORD_BATCH = 200
+SEND_THREADS = 8
 PATIENCE_SECONDS = 120.0  # riding out 429s and faults for one claim; past it, a later tick retries after the lease
 
 
@@ -138,12 +138,14 @@ def send(tick: Tick, outgoing: Sequence[Outgoing], now: datetime, report: TickRe
     if not outgoing:
         return
     pending: list[Sent] = []
-    futures = [tick.courier.pool.submit(send_one, tick, item) for item in outgoing]
-    for future in as_completed(futures):
-        pending.append(future.result())
-        if len(pending) >= RECORD_BATCH:
-            record(tick, pending, now, report)
-            pending = []
+    # Its own threads: what requests queue is not kept waiting behind a fan-out.
+    with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="tick") as pool:
+        futures = [pool.submit(send_one, tick, item) for item in outgoing]
+        for future in as_completed(futures):
+            pending.append(future.result())
+            if len(pending) >= RECORD_BATCH:
+                record(tick, pending, now, report)
+                pending = []
     record(tick, pending, now, report)
 
 

@@ -16,16 +16,24 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import container
+from bot.coaching.classify import Rules
 from bot.coaching.prompts import PromptLibrary
+from bot.config import Settings
+from bot.delivery import outbox
+from bot.delivery.gateway import make_client
 from bot.jobs import run_tick
+from bot.services import forget
 from bot.slack.blocks.diagnostic import MODAL_CALLBACK as DIAGNOSTIC_CALLBACK
-from bot.slack.blocks.prompt import METADATA_EVENT, SKIP_ACTION
+from bot.slack.blocks.kit import section
+from bot.slack.blocks.prompt import METADATA_EVENT, SKIP_ACTION, delivery_metadata
 from bot.store.models import Delivery, Kind, Lead, Status, Workspace
+from bot.store.outbox import claim_queued
 from tests.conftest import BOT, COURIER, problems_with, sent_around_the_courier
 from tests.seed import enroll
 from tests.slack.test_why_coding import values as diagnostic_answers
 from tests.slack_api import Call, SlackAPIServer
-from tests.support import TEAM_ID, Clock, SlackRequests, queue_settled, signed_headers, wait_until
+from tests.support import BOT_TOKEN, TEAM_ID, Clock, SlackRequests, queue_settled, signed_headers, wait_until
 from tests.test_faults import answered
 from tests.test_security import coach_env, free_port, healthy, http
 from tests.ticks import make_tick
@@ -91,7 +99,8 @@ def test_every_kind_of_send_goes_through_the_courier_once(
     requests.message_button(SKIP_ACTION, str(reflect.id), channel=str(reflect.channel), message_ts=str(reflect.ts))
     requests.command("/coach", "summary now")  # summary
     requests.command("/coach", "export")  # export
-    wait_until(lambda: sent_kinds(session_factory)[Kind.UPDATE] and queue_settled(session_factory), timeout=10)
+    queued_kinds = {Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.HOME, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY}
+    wait_until(lambda: queued_kinds <= set(sent_kinds(session_factory)) and queue_settled(session_factory), 10)
     with session_factory.begin() as session:  # the tick's kinds: today's prompt and the digest
         session.get_one(Workspace, TEAM_ID).digest_channel = "C0DIGEST"
         session.get_one(Workspace, TEAM_ID).next_digest_at = NOW
@@ -178,8 +187,9 @@ def test_two_workers_and_two_serve_processes_hold_the_workspace_rate_together(
         enroll(session_factory, slack, f"U0P{n:03d}", now - timedelta(days=1))
     with session_factory.begin() as session:
         session.execute(update(Lead).values(next_prompt_at=now - timedelta(minutes=1)))
-    # Slack allows a little more than we pace at: each process alone would stay under it, two together would not.
-    slack.rate_limit_window("chat.postMessage", per_second + 1, 1.0)
+    # Slack allows a little more than we pace at (a post may land up to half a second late): each process alone would
+    # stay under it, and so do all four together, sharing the pace; without it, two workers alone would not.
+    slack.rate_limit_window("chat.postMessage", per_second + 2, 1.0)
     env = {**coach_env(slack, database_url, "INFO"), "COACH_POST_RATE": str(per_second * 60)}
     ports = [free_port(), free_port()]
     with ExitStack() as processes:
@@ -193,7 +203,7 @@ def test_two_workers_and_two_serve_processes_hold_the_workspace_rate_together(
             )
         for n in range(2):
             processes.enter_context(coach(["worker"], tmp_path / f"w{n}", env))
-        for n in range(dms):  # entries, half to each serve process, each acknowledged by that process's courier
+        for n in range(dms):  # entries, half to each serve process; whichever process's courier claims an ack sends it
             user_id = f"U0P{n:03d}"
             event = {
                 "type": "message",
@@ -217,3 +227,57 @@ def test_two_workers_and_two_serve_processes_hold_the_workspace_rate_together(
     assert max(keys.values()) == 1  # ...once
     acks = [c for c in posted if c.params.get("thread_ts")]
     assert sorted(c.params["thread_ts"] for c in acks) == [f"1763656300.{n:03d}" for n in range(dms)]
+
+
+def crashed_while_sending(session_factory: sessionmaker[Session], now: datetime) -> int:
+    """A courier claimed everything queued and died before recording it, six minutes ago; the one delivery's id."""
+    with session_factory.begin() as session:
+        [claimed] = claim_queued(session, now - timedelta(minutes=6), 10)
+        return claimed.id
+
+
+@pytest.mark.parametrize("posted_before_dying", [False, True])
+def test_a_queued_message_whose_courier_died_is_taken_over_after_the_lease_and_sent_once(
+    posted_before_dying: bool,
+    settings: Settings,
+    slack: SlackAPIServer,
+    session_factory: sessionmaker[Session],
+    library: PromptLibrary,
+    rules: Rules,
+    clock: Clock,
+) -> None:
+    deps = container.build(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), library, rules,
+                           clock=clock, channel_interval=0)  # fmt: skip
+    with session_factory.begin() as session:
+        session.add(Workspace(team_id=TEAM_ID, timezone="UTC"))
+        session.flush()
+        outbox.message(
+            session, TEAM_ID, "U0LEAD", "Your verdict", [section("Your verdict")], clock.now - timedelta(minutes=6)
+        )
+    delivery_id = crashed_while_sending(session_factory, clock.now)
+    if posted_before_dying:  # Slack had it; the answer never reached the database
+        deps.gateway.post_message("U0LEAD", "Your verdict", [section("Your verdict")], delivery_metadata(delivery_id))
+
+    assert deps.courier.drain_all() == 1
+    deps.courier.stop()
+
+    assert len(slack.messages(slack.dm_channel_id("U0LEAD"))) == 1
+    assert [c.params["users"] for c in slack.calls("conversations.open")] == ["U0LEAD"]  # it looked first
+    with session_factory() as session:
+        delivery = session.get_one(Delivery, delivery_id)
+        assert (delivery.status, delivery.attempts, delivery.payload) == (Status.SENT, 2, None)
+
+
+def test_forgetting_a_lead_deletes_what_was_queued_for_them(
+    requests: SlackRequests, slack: SlackAPIServer, session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    requests.command("/coach", "start")
+    slack.wait_for("response_url")
+    slack.fail("chat.update", status=503, times=None)  # the redraw stays queued
+    with session_factory.begin() as session:
+        outbox.redraw(session, TEAM_ID, "D0LEAD", "1.1", "Rewrite the cache", [section("Rewrite the cache")],
+                      clock.now, user_id="U0LEAD")  # fmt: skip
+    with session_factory.begin() as session:
+        forget.forget(session, TEAM_ID, "U0LEAD")
+    with session_factory() as session:
+        assert not [p for p in session.scalars(select(Delivery.payload)) if p and "Rewrite the cache" in p]

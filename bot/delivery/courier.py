@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jinja2 import Environment
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.pacing import Pacer
@@ -100,8 +101,9 @@ class Courier:
         """Send once, riding out 429s (as long as Slack asks, within `patience`) and passing faults; never raises.
 
         `look` finds an earlier attempt's message: it runs first on a re-attempt, and after a timeout or a 5xx.
-        `spaced`: kept a second from the channel's previous post (what comes in bursts: acknowledgements); a 429
-        holds the channel back either way."""
+        `spaced`: kept a second from the channel's previous post (what comes in bursts: acknowledgements); without
+        it only the workspace's pace applies (a 429 holds the workspace back either way). A database that fails
+        the pacing leaves it for a later pass, like a 429 would."""
         deadline = time.monotonic() + patience
         transient_tries = 0
         look_first = attempts > 1 and look is not None  # an earlier attempt may have reached Slack before it died
@@ -112,7 +114,8 @@ class Courier:
                     if found is not None:
                         return Outcome(done=True, posted=found)
                     look_first = False
-                self.pacer.wait(team_id, channel if spaced else None)
+                if not self.pacer.wait(team_id, channel if spaced else None, deadline - time.monotonic()):
+                    return Outcome()  # its slot is past its patience: a later pass
                 posted = send()
                 return Outcome(done=True, posted=posted)
             except RateLimited as limited:  # never dropped: held back, then tried again (or left for a later pass)
@@ -133,41 +136,50 @@ class Courier:
                 return Outcome(error=revoked.code, workspace_gone=True)
             except SlackError as refused:
                 return Outcome(error=refused.code)
+            except SQLAlchemyError as error:  # pacing needs the database: without it, nothing is sent now
+                logger.warning("pacing unavailable (%s): the send waits for a later pass", type(error).__name__)
+                return Outcome()
 
     # ------------------------------------------------------------------ the queue
 
     def drain(self) -> int:
-        """Send one batch of what waits in the queue and record it; the number claimed."""
+        """Send one batch of what waits in the queue and record each send; the number claimed."""
         now = self.clock()
         drawing = Drawing(self.gateway, self.templates, self.posts, self.retention_days, now)
         with self.session_factory.begin() as session:
             if time.monotonic() - self._released_at > RELEASE_EVERY:  # a worker that died is rare: look now and then
                 self._released_at = time.monotonic()
                 store.release_stale(session, now - LEASE, now, QUEUE_BATCH)
-            claimed = store.claim_queued(session, now, QUEUE_BATCH)
-            drawn = [
-                (delivery.id, delivery.team_id, delivery.kind, _draw(session, delivery, drawing))
-                for delivery in claimed
+            claimed = [
+                Claimed(
+                    delivery.id,
+                    delivery.team_id,
+                    Kind(delivery.kind),
+                    delivery.attempts,
+                    now,
+                    draw_one(session, delivery, drawing),
+                )
+                for delivery in store.claim_queued(session, now, QUEUE_BATCH)
             ]
-            attempts = {delivery.id: delivery.attempts for delivery in claimed}
-        futures = {
-            delivery_id: self.pool.submit(
-                self.deliver,
-                team_id,
-                sent.channel,
-                sent.send,
-                attempts=attempts[delivery_id],
-                look=sent.look,
-                patience=PATIENCE.get(Kind(kind), DEFAULT_PATIENCE),
-            )
-            for delivery_id, team_id, kind, sent in drawn
-            if isinstance(sent, Drawn)
-        }
-        outcomes = {delivery_id: future.result() for delivery_id, future in futures.items()}
-        with self.session_factory.begin() as session:
-            for delivery_id, _team_id, _kind, sent in drawn:
-                _record(session, delivery_id, sent, outcomes.get(delivery_id), self.clock())
+        futures = [self.pool.submit(self._send_and_record, claim) for claim in claimed]
+        for future in futures:
+            future.result()
         return len(claimed)
+
+    def _send_and_record(self, claim: Claimed) -> None:
+        """Send one claimed delivery and record it in its own transaction (so no two records lock rows in
+        opposite orders); a failure to record leaves the claim to be taken over after its lease."""
+        drawn, outcome = claim.drawn, None
+        if isinstance(drawn, Drawn):
+            patience = PATIENCE.get(claim.kind, DEFAULT_PATIENCE)
+            outcome = self.deliver(
+                claim.team_id, drawn.channel, drawn.send, attempts=claim.attempts, look=drawn.look, patience=patience
+            )
+        try:
+            with self.session_factory.begin() as session:
+                _record(session, claim, outcome, self.clock())
+        except SQLAlchemyError as error:
+            logger.warning("delivery %d not recorded (%s): taken over after its lease", claim.delivery_id, error)
 
     def drain_all(self) -> int:
         """Drain until nothing due is left; the number sent or settled."""
@@ -211,7 +223,19 @@ class Courier:
                 self._stopped.wait(POLL_SECONDS)
 
 
-def _draw(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | Exception | None:
+@dataclass(frozen=True)
+class Claimed:
+    """A queued delivery this worker claimed at `claimed_at`, drawn."""
+
+    delivery_id: int
+    team_id: str
+    kind: Kind
+    attempts: int
+    claimed_at: datetime
+    drawn: Drawn | Exception | None
+
+
+def draw_one(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | Exception | None:
     """Draw one delivery; a failure to draw it (a bug, or data that no longer fits) fails only that one."""
     try:
         with session.begin_nested():
@@ -221,14 +245,13 @@ def _draw(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | Exc
         return error
 
 
-def _record(
-    session: Session, delivery_id: int, sent: Drawn | Exception | None, outcome: Outcome | None, now: datetime
-) -> None:
-    """Write what happened to one queued delivery."""
-    delivery = store.lock_for_recording(session, delivery_id)
-    if delivery is None:  # deleted meanwhile (the lead forgot everything)
-        return
-    _settle(session, delivery, sent, outcome, now)
+def _record(session: Session, claim: Claimed, outcome: Outcome | None, now: datetime) -> None:
+    """Write what happened to one queued delivery, if this worker still holds it (another takes over a claim whose
+    lease ran out, and its record wins)."""
+    delivery = store.lock_for_recording(session, claim.delivery_id)
+    if delivery is None or delivery.status != Status.CLAIMED or delivery.claimed_at != claim.claimed_at:
+        return  # forgotten meanwhile, or taken over
+    _settle(session, delivery, claim.drawn, outcome, now)
     if delivery.status != Status.QUEUED and delivery.kind != Kind.ACK:
         delivery.payload = None  # a message drawn when queued may quote the lead: not kept once it is settled
 

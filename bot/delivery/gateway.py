@@ -45,7 +45,7 @@ T = TypeVar("T")
 
 def make_client(token: str | None, api_url: str, timeout: int = 10) -> WebClient:
     """A WebClient for the given API base URL (Slack's own, or a test server)."""
-    # No automatic re-send after a dropped connection: Slack may have posted already, and only the tick knows
+    # No automatic re-send after a dropped connection: Slack may have posted already, and only the courier knows
     # to look for the message before posting it again.
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
 
@@ -114,10 +114,6 @@ class SlackGateway:
             )
         )
         return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
-
-    def delete_message(self, channel: str, ts: str) -> None:
-        """chat.delete."""
-        call_slack(lambda: self.client.chat_delete(channel=channel, ts=ts))
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """views.open."""

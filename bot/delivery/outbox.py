@@ -64,17 +64,29 @@ def message(
     now: datetime,
     *,
     thread_ts: str | None = None,
-    lead_id: int | None = None,
 ) -> None:
-    """Post this message (to a user id: in the app's DM)."""
+    """Post this message (to a user id: in the app's DM, and it is theirs: forgetting them deletes it)."""
     payload = json.dumps({"text": text, "blocks": blocks})
-    _queue(session, team_id, lead_id, Kind.MESSAGE, recipient, _one_off(), now, thread_ts=thread_ts, payload=payload)
+    lead = get_lead(session, team_id, recipient) if store.to_a_person(recipient) else None
+    values = {"thread_ts": thread_ts, "payload": payload}
+    _queue(session, team_id, lead.id if lead else None, Kind.MESSAGE, recipient, _one_off(), now, **values)
 
 
-def redraw(session: Session, team_id: str, channel: str, ts: str, text: str, blocks: Blocks, now: datetime) -> None:
-    """Replace a message we posted earlier."""
+def redraw(
+    session: Session,
+    team_id: str,
+    channel: str,
+    ts: str,
+    text: str,
+    blocks: Blocks,
+    now: datetime,
+    *,
+    user_id: str | None = None,
+) -> None:
+    """Replace a message we posted earlier (in `user_id`'s DM: it is theirs, and forgetting them deletes it)."""
     payload = json.dumps({"ts": ts, "text": text, "blocks": blocks})
-    _queue(session, team_id, None, Kind.UPDATE, channel, _one_off(), now, payload=payload)
+    lead = get_lead(session, team_id, user_id) if user_id else None
+    _queue(session, team_id, lead.id if lead else None, Kind.UPDATE, channel, _one_off(), now, payload=payload)
 
 
 def home_opened(session: Session, team_id: str, user_id: str, default_timezone: str, now: datetime) -> None:

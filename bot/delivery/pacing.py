@@ -29,19 +29,23 @@ class Pacer:
         self.channel_interval = channel_interval
         self._sleep = sleep
 
-    def wait(self, team_id: str, channel: str | None) -> None:
-        """Block until this workspace (and channel) may be called again, having booked the slot."""
+    def wait(self, team_id: str, channel: str | None, longest: float = float("inf")) -> bool:
+        """Block until this workspace (and channel) may be called again, having booked the slot; False, at once,
+        if that is more than `longest` seconds away (the slot goes unused)."""
         with self.session_factory.begin() as session:
             after = 0.0
             if channel and self.channel_interval > 0:
                 after = slots.book(session, f"{team_id}/{channel}", self.channel_interval)
             delay = slots.book(session, team_id, self.interval, after)
+        if delay > longest:
+            return False
         if delay > 0:
             self._sleep(delay)
+        return True
 
     def hold(self, team_id: str, channel: str | None, seconds: float) -> None:
         """Slack said 429: nobody calls this workspace, nor posts in the channel, for `seconds`."""
-        with self.session_factory.begin() as session:
-            slots.hold(session, team_id, seconds)
+        with self.session_factory.begin() as session:  # channel, then workspace: the order `wait` locks them in
             if channel:
                 slots.hold(session, f"{team_id}/{channel}", seconds)
+            slots.hold(session, team_id, seconds)

@@ -23,6 +23,7 @@ from bot.slack.blocks.home import home_view
 from bot.slack.blocks.prompt import delivery_metadata
 from bot.store import outbox as store
 from bot.store.models import Delivery, Kind
+from bot.store.outbox import to_a_person
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def draw(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | None
         summary = summaries.queued_summary(session, delivery)
         if summary is None:
             return None
-        return Drawn(delivery.recipient, lambda: drawing.posts.post_summary(summary), _finder(gateway, delivery))
+        look = finder(gateway, delivery.recipient, delivery.id)
+        return Drawn(delivery.recipient, lambda: drawing.posts.post_summary(summary), look)
     raise ValueError(f"not a queued kind: {delivery.kind}")
 
 
@@ -101,15 +103,18 @@ def _post(gateway: Gateway, delivery: Delivery, text: str, blocks: list[dict[str
     return Drawn(
         recipient,
         lambda: gateway.post_message(recipient, text, blocks, metadata, thread_ts=thread_ts),
-        _finder(gateway, delivery),
+        finder(gateway, recipient, delivery.id, thread_ts),
     )
 
 
-def _finder(gateway: Gateway, delivery: Delivery) -> Callable[[], Posted | None]:
-    recipient, thread_ts, delivery_id = delivery.recipient, delivery.thread_ts, delivery.id
+def finder(
+    gateway: Gateway, recipient: str, delivery_id: int, thread_ts: str | None = None
+) -> Callable[[], Posted | None]:
+    """How to find the message of this delivery if an earlier try got through: in the channel, or the app's DM
+    with a person, or the thread."""
 
     def look() -> Posted | None:
-        channel = gateway.open_dm(recipient) if recipient[:1] in ("U", "W") else recipient
+        channel = gateway.open_dm(recipient) if to_a_person(recipient) else recipient
         return gateway.find_delivery(channel, delivery_id, thread_ts)
 
     return look

@@ -83,10 +83,6 @@ class Gateway(Protocol):
         """Post a message (in a thread when `thread_ts` is given); a user id as channel means the app's DM."""
         ...
 
-    def delete_message(self, channel: str, ts: str) -> None:
-        """Delete a message we posted."""
-        ...
-
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """Open a modal in answer to a button or command (views.open)."""
         ...

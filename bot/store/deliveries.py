@@ -53,7 +53,7 @@ def stale_claims(session: Session, kinds: Sequence[str], claimed_before: datetim
             Delivery.status == Status.CLAIMED,
             Delivery.kind.in_(kinds),
             Delivery.claimed_at < claimed_before,
-            Delivery.next_attempt_at.is_(None),  # queued ones go back to the queue instead (store.outbox)
+            Delivery.next_attempt_at.is_(None),  # what went through the queue is released by store.outbox
         )
         .order_by(Delivery.id)
         .limit(limit)
@@ -123,7 +123,8 @@ def mark_sent(session: Session, sent: Sequence[tuple[int, int | None, str, str]]
         return
     deliveries, leads = cast(Table, Delivery.__table__), cast(Table, Lead.__table__)
     # Leads first: listeners lock a lead before its deliveries, and the same order here means no deadlock.
-    dms = [{"lead_id": lead_id, "dm_channel": channel} for _, lead_id, channel, _ in sent if lead_id is not None]
+    learnt = sorted((lead_id, channel) for _, lead_id, channel, _ in sent if lead_id is not None)  # in id order
+    dms = [{"lead_id": lead_id, "dm_channel": channel} for lead_id, channel in learnt]
     if dms:
         session.execute(update(leads).where(leads.c.id == bindparam("lead_id")), dms)
     session.execute(

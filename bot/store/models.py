@@ -75,8 +75,9 @@ class LongSlackText(SlackText):
 
 
 class Kind(StrEnum):
-    """What a delivery is. The first four are claimed by the tick and posted at once; the rest wait in the queue
-    (status `queued`) for the courier, and are drawn from the database when they are sent."""
+    """What a delivery is. Scheduled prompts, scorecards and digests are claimed by the tick and sent at once; the
+    rest (and /reflect and `summary now`) wait in the queue (status `queued`) for the courier, and are drawn from
+    the database when they are sent."""
 
     PROMPT = "prompt"
     REFLECT = "reflect"

@@ -88,7 +88,8 @@ def release_stale(session: Session, claimed_before: datetime, now: datetime, lim
         select(Delivery.id)
         .where(
             Delivery.status == Status.CLAIMED,
-            Delivery.kind.in_((Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.HOME, Kind.EXPORT)),
+            Delivery.kind.in_(QUEUED_KINDS),
+            Delivery.next_attempt_at.is_not(None),  # went through the queue (the tick's own claims do not)
             Delivery.claimed_at < claimed_before,
         )
         .limit(limit)

@@ -29,7 +29,8 @@ def record_outcome(body: dict[str, Any], action: dict[str, Any], respond: Respon
             verdict = diagnostics.record_outcome(session, team_id, user_id, diagnostic_id, outcome, deps.clock())
             blocks = outcome_recorded([b for b in message.get("blocks") or [] if isinstance(b, dict)], verdict)
             if channel and ts:  # the message clicked is redrawn to show the outcome
-                outbox.redraw(session, team_id, channel, ts, text_of(message, "text"), blocks, deps.clock())
+                text = text_of(message, "text")
+                outbox.redraw(session, team_id, channel, ts, text, blocks, deps.clock(), user_id=user_id)
         deps.courier.wake()
         refresh_home(deps, team_id, user_id)
 

@@ -27,7 +27,7 @@ def record(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bolt
     with deps.session_factory.begin() as session:
         prompts.respond_to_prompt(session, team_id, user_id, delivery_id, response)
         if channel and ts:
-            outbox.redraw(session, team_id, channel, ts, text, blocks, deps.clock())
+            outbox.redraw(session, team_id, channel, ts, text, blocks, deps.clock(), user_id=user_id)
         outbox.home(session, team_id, user_id, deps.clock())
     deps.courier.wake()
     ack()
