@@ -2,7 +2,8 @@
 
 The tick hands it what it claimed; everything else waits in the queue (deliveries with status `queued`), where the
 courier claims it, draws it from the database, sends it and records it. A delivery is claimed by one worker at a
-time, and one whose answer was lost is looked for before it is sent again: so each is sent once."""
+time, and one whose answer was lost is looked for before it is sent again: so each message is sent once. (A file
+cannot be looked for: an export whose upload timed out may be uploaded twice.)"""
 
 from __future__ import annotations
 
@@ -179,7 +180,8 @@ class Courier:
             with self.session_factory.begin() as session:
                 _record(session, claim, outcome, self.clock())
         except SQLAlchemyError as error:
-            logger.warning("delivery %d not recorded (%s): taken over after its lease", claim.delivery_id, error)
+            name = type(error).__name__  # never the statement's parameters: they may hold a lead's words
+            logger.warning("delivery %d not recorded (%s): taken over after its lease", claim.delivery_id, name)
 
     def drain_all(self) -> int:
         """Drain until nothing due is left; the number sent or settled."""
