@@ -27,7 +27,7 @@ def acknowledge(session: Session, team_id: str, filed: Filed, channel: str, now:
     """Show the entry as it now stands: its acknowledgement is posted (in `channel`, in the entry's thread) or
     redrawn; one that an answer moved on from is redrawn to say so."""
     flags = json.dumps({"appended": filed.appended, "unshared": filed.unshared})
-    latest = store.latest_ack(session, filed.entry_id)
+    latest = None if filed.fresh else store.latest_ack(session, filed.entry_id)
     if filed.moved_from is not None:
         earlier = store.ack_at(session, filed.entry_id, *filed.moved_from)
         if earlier is not None:

@@ -40,6 +40,7 @@ class Filed:
     revision: int = 1  # the words the acknowledgement's Share button shares
     unshared: bool = False  # it was shareable until this change of its words: private again
     moved_from: tuple[str, str] | None = None  # the acknowledgement it had before this message: now superseded
+    fresh: bool = False  # created just now: it has no acknowledgement yet
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def capture_message(
         store.set_categories(session, entry.id, categories, new=True)
         if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
             delivery.status = Status.ANSWERED
-        return _filed(session, entry, thread_ts=beside, categories=categories)
+        return replace(_filed(session, entry, thread_ts=beside, categories=categories), fresh=True)
     unshared = _words_changed(session, rules, entry, now)
     # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
     moved_from = None
@@ -219,7 +220,9 @@ def log_entry(
     store.set_categories(session, entry.id, filed_under, new=True)
     if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
         delivery.status = Status.ANSWERED
-    return _filed(session, entry, thread_ts=delivery.ts if delivery else None, categories=filed_under)
+    return replace(
+        _filed(session, entry, thread_ts=delivery.ts if delivery else None, categories=filed_under), fresh=True
+    )
 
 
 def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
