@@ -32,7 +32,7 @@ from bot.store import migrate
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Base
 from tests.slack_api import SlackAPIServer
-from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, Clock, SlackRequests
+from tests.support import BOT_TOKEN, TEAM_ID, Clock, SlackRequests, settings_for
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _OPEN_TRANSACTIONS: Counter[int] = Counter()  # per thread: root session transactions begun and not yet ended
@@ -186,18 +186,7 @@ def clock() -> Clock:
 @pytest.fixture
 def settings(slack: SlackAPIServer, database_url: str) -> Settings:
     """Settings pointing at the test Slack server and database."""
-    return Settings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        app_token=None,
-        slack_api_url=slack.base_url,
-        database_url=database_url,
-        port=3000,
-        timezone="UTC",
-        digest_channel=None,
-        post_rate=100_000,  # paced tests set their own rate
-        log_level="INFO",
-    )
+    return settings_for(slack.base_url, database_url)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
 from bot.delivery.courier import Courier
 from bot.store.models import Delivery, Status
 
@@ -38,6 +39,22 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def settings_for(api_url: str, database_url: str, post_rate: int = 100_000) -> Settings:
+    """Settings pointing at the test Slack server and database (unpaced unless a test paces)."""
+    return Settings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        slack_api_url=api_url,
+        database_url=database_url,
+        port=3000,
+        timezone="UTC",
+        digest_channel=None,
+        post_rate=post_rate,
+        log_level="INFO",
+    )
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 5.0) -> Any:

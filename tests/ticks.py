@@ -13,28 +13,11 @@ from bot import container
 from bot.__main__ import RULES_PATH
 from bot.coaching.classify import Rules, load_rules
 from bot.coaching.prompts import PromptLibrary
-from bot.config import Settings
 from bot.delivery.gateway import make_client
 from bot.jobs import Tick, TickReport, run_tick
 from bot.store.db import make_engine, make_session_factory
 from tests.slack_api import SlackAPIServer
-from tests.support import BOT_TOKEN, SIGNING_SECRET
-
-
-def tick_settings(slack: SlackAPIServer, per_minute: int) -> Settings:
-    """Settings for a tick against the test server."""
-    return Settings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        app_token=None,
-        slack_api_url=slack.base_url,
-        database_url="sqlite://",  # unused: the session factory is given
-        port=3000,
-        timezone="UTC",
-        digest_channel=None,
-        post_rate=per_minute,
-        log_level="INFO",
-    )
+from tests.support import BOT_TOKEN, settings_for
 
 
 @cache
@@ -53,7 +36,7 @@ def make_tick(
 ) -> Tick:
     """A tick on the test server, with no per-channel spacing and no sleeping between retries."""
     client = make_client(BOT_TOKEN, slack.base_url, timeout=timeout)
-    settings = tick_settings(slack, per_minute)
+    settings = settings_for(slack.base_url, "sqlite://", per_minute)  # the session factory is given
     deps = container.build(settings, session_factory, client, library, category_rules(), channel_interval=0)
     deps.courier.sleep = lambda _seconds: None
     return container.tick_of(deps)

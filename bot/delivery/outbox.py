@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.services.entries import Filed, Removed
 from bot.slack.blocks.entries import deleted_message, moved_message
 from bot.store import outbox as store
-from bot.store.deliveries import insert_once
+from bot.store.deliveries import queue_once
 from bot.store.leads import get_lead, get_or_create_workspace
 from bot.store.models import Delivery, Kind, Status
 
@@ -139,18 +139,14 @@ def _queue(
     now: datetime,
     **values: Any,
 ) -> int | None:
-    return insert_once(
+    return queue_once(
         session,
         team_id=team_id,
         lead_id=lead_id,
         kind=kind,
         period_key=period_key,
         recipient=recipient,
-        status=Status.QUEUED,
-        attempts=0,
-        due_at=now,
-        next_attempt_at=now,
-        created_at=now,
+        now=now,
         **values,
     )
 

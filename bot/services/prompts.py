@@ -158,19 +158,16 @@ def claim_due_prompts(
 def _claim(
     session: Session, lead: Lead, kind: str, period_key: str, choice: Choice, due: datetime, now: datetime
 ) -> Claim | None:
-    delivery_id = store.insert_once(
+    delivery_id = store.claim_once(
         session,
         team_id=lead.team_id,
         lead_id=lead.id,
         kind=kind,
         period_key=period_key,
         recipient=lead.user_id,
+        due=due,
+        now=now,
         prompt_id=choice.prompt.id,
-        status=Status.CLAIMED,
-        attempts=1,
-        due_at=due,
-        claimed_at=now,
-        created_at=now,
     )
     return None if delivery_id is None else Claim(delivery_id, due, attempts=1)
 

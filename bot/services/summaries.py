@@ -29,9 +29,9 @@ from bot.services.scorecards import (
     outgoing_summaries,
 )
 from bot.store import summaries as store
-from bot.store.deliveries import insert_once, stale_claims
+from bot.store.deliveries import claim_once, stale_claims
 from bot.store.leads import get_lead, get_workspace, workspace_of
-from bot.store.models import Delivery, Kind, Lead, Status, Workspace
+from bot.store.models import Delivery, Kind, Lead, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -216,16 +216,6 @@ def _claim(
     due: datetime,
     now: datetime,
 ) -> int | None:
-    return insert_once(
-        session,
-        team_id=team_id,
-        lead_id=lead_id,
-        kind=kind,
-        period_key=period,
-        recipient=recipient,
-        status=Status.CLAIMED,
-        attempts=1,
-        due_at=due,
-        claimed_at=now,
-        created_at=now,
+    return claim_once(
+        session, team_id=team_id, lead_id=lead_id, kind=kind, period_key=period, recipient=recipient, due=due, now=now
     )

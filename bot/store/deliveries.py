@@ -45,6 +45,63 @@ def insert_once(session: Session, **values: Any) -> int | None:
     return session.execute(statement).scalar_one_or_none()
 
 
+def claim_once(
+    session: Session,
+    *,
+    team_id: str,
+    lead_id: int | None,
+    kind: str,
+    period_key: str,
+    recipient: str,
+    due: datetime,
+    now: datetime,
+    **values: Any,
+) -> int | None:
+    """Claim a delivery for this worker to send now (first attempt), unless its key is taken; its id or None."""
+    return insert_once(
+        session,
+        team_id=team_id,
+        lead_id=lead_id,
+        kind=kind,
+        period_key=period_key,
+        recipient=recipient,
+        status=Status.CLAIMED,
+        attempts=1,
+        due_at=due,
+        claimed_at=now,
+        created_at=now,
+        **values,
+    )
+
+
+def queue_once(
+    session: Session,
+    *,
+    team_id: str,
+    lead_id: int | None,
+    kind: str,
+    period_key: str,
+    recipient: str,
+    now: datetime,
+    **values: Any,
+) -> int | None:
+    """Queue a delivery for the courier, due now, unless its key is taken; its id or None."""
+    return insert_once(
+        session,
+        team_id=team_id,
+        lead_id=lead_id,
+        kind=kind,
+        period_key=period_key,
+        recipient=recipient,
+        status=Status.QUEUED,
+        attempts=0,
+        due_at=now,
+        next_attempt_at=now,
+        created_at=now,
+        **values,
+    )
+
+
 def stale_claims(session: Session, kinds: Sequence[str], claimed_before: datetime, limit: int) -> list[Delivery]:
     """Deliveries claimed but never marked sent whose lease has run out (a worker died or gave up)."""
     query = (
