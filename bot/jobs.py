@@ -51,11 +51,13 @@ class TickReport:
     pruned_events: int = 0
     purged_workspaces: int = 0
     queued: int = 0
+    followups: int = 0
 
     def summary(self) -> str:
         """One line for the terminal and the log."""
         return (
             f"tick: {self.sent} prompts, {self.summaries} scorecards and {self.digests} digests sent, "
+            f"{self.followups} follow-ups queued, "
             f"{self.failed} failed, {self.unreachable} unreachable, "
             f"{self.deferred} deferred, {self.late} skipped as too late, {self.already_claimed} already claimed, "
             f"{self.queued} from the queue; "
@@ -112,6 +114,7 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
             claimed = prompts.claim_due_prompts(session, tick.library, tick.env, claim_time(), CLAIM_BATCH)
         report.late += claimed.late
         report.already_claimed += claimed.already_claimed
+        report.followups += claimed.followups
         send(tick, claimed.outgoing, now, report)
         if claimed.processed < CLAIM_BATCH:
             break

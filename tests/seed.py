@@ -9,7 +9,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.gateway import SlackGateway, make_client
 from bot.services import enrollment
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Reply
+from bot.store.models import (
+    Absence,
+    AreaReview,
+    Decision,
+    Delivery,
+    Diagnostic,
+    EntryCategory,
+    Handoff,
+    ImpactEntry,
+    Reply,
+    SoloArea,
+)
 from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN
 from tests.support import TEAM_ID as TEAM
@@ -76,3 +87,46 @@ def add_diagnostic(
             created_at=at,
         )
     )
+
+
+def add_loops(session: Session, lead_id: int, at: datetime) -> None:
+    """One of each coaching loop's rows: a hand-off that held, a decision the team made, an absence and its answer,
+    and a quarter's single-owner areas."""
+    day = at.date()
+    session.add(
+        Handoff(
+            lead_id=lead_id,
+            delegate="U0SAM",
+            delegate_name="Sam",
+            what="the release checklist",
+            done_when="the next release ships without me",
+            due_on=day,
+            source="command",
+            status="held",
+            asks=1,
+            answered_on=day,
+            created_at=at,
+        )
+    )
+    session.add(
+        Decision(
+            lead_id=lead_id,
+            what="which queue to use",
+            due_on=day,
+            assumption="the load stays under 1k/s",
+            decided_by="team",
+            decided_on=day,
+            disagreed=True,
+            asks=1,
+            created_at=at,
+        )
+    )
+    session.add(
+        Absence(
+            lead_id=lead_id, first_day=day, last_day=day, expected="the hiring call", waited="nothing", created_at=at
+        )
+    )
+    review = AreaReview(lead_id=lead_id, quarter="2026-Q4", asked_on=day, created_at=at)
+    session.add(review)
+    session.flush()
+    session.add(SoloArea(review_id=review.id, lead_id=lead_id, text="billing reconciliation", created_at=at))

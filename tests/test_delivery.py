@@ -99,6 +99,7 @@ def test_every_kind_of_send_goes_through_the_courier_once(
     requests.message_button(SKIP_ACTION, str(reflect.id), channel=str(reflect.channel), message_ts=str(reflect.ts))
     requests.command("/coach", "summary now")  # summary
     requests.command("/coach", "export")  # export
+    requests.command("/decision", f"which queue to use by {NOW.date().isoformat()}")  # a follow-up, at prompt time
     queued_kinds = {Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.HOME, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY}
     wait_until(lambda: queued_kinds <= set(sent_kinds(session_factory)) and queue_settled(session_factory), 10)
     with session_factory.begin() as session:  # the tick's kinds: today's prompt and the digest

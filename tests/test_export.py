@@ -19,7 +19,8 @@ from bot.coaching.brag import indented
 from bot.coaching.mentions import readable
 from bot.services.errors import UserFacingError
 from bot.services.export import brag_markdown, export_json, lead_record
-from bot.store.models import Base, Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
+from bot.store.models import Base, Delivery, Diagnostic, EntryCategory, Handoff, ImpactEntry, Lead, Reply, Workspace
+from tests.seed import add_loops
 
 TEAM = "T0TEAM"
 OTHER_TEAM = "T0OTHER"
@@ -27,7 +28,18 @@ LEAD = "U0LEAD"
 PEER = "U0PEER"
 NOW = datetime(2027, 2, 1, 12, tzinfo=UTC)
 NAMES = {PEER: "Priya Peer"}
-TABLES = ("impact_entries", "entry_categories", "replies", "diagnostics", "deliveries")
+TABLES = (
+    "impact_entries",
+    "entry_categories",
+    "replies",
+    "diagnostics",
+    "deliveries",
+    "handoffs",
+    "decisions",
+    "absences",
+    "area_reviews",
+    "solo_areas",
+)
 
 # (when, stored text, categories, shareable, where the brag document files it). The lead is in Tokyo (UTC+9).
 ENTRIES: list[tuple[datetime, str, set[str], bool, tuple[str, str]]] = [
@@ -153,12 +165,17 @@ def seed(session_factory: sessionmaker[Session]) -> None:
                     outcome_at=when if outcome else None,
                 )
             )
+        add_loops(session, lead.id, datetime(2026, 11, 10, 3, tzinfo=UTC))
         # The digest delivery belongs to the workspace, not to the lead.
         session.add(Delivery(team_id=TEAM, kind="digest", period_key="2026-W47", recipient="C0DIGEST"))
         # Everyone else's rows, which must never appear in the lead's export.
         add_entry(session, peer, datetime(2026, 11, 17, tzinfo=UTC), "peer's private note", {"context"})
         add_prompt(session, peer, datetime(2026, 11, 17, tzinfo=UTC), "sent")
         session.add(Diagnostic(lead_id=peer.id, task="peer's task", ownership="no", pull="hiding", verdict="face_it"))
+        peer_handoff = Handoff(
+            lead_id=peer.id, delegate="U0SAM", what="peer's hand-off", due_on=date(2026, 11, 20), source="command"
+        )
+        session.add(peer_handoff)
         namesake = add_lead(session, OTHER_TEAM, LEAD, "Ada Elsewhere")
         add_lead(session, OTHER_TEAM, PEER, "Wrong Person")
         add_entry(session, namesake, datetime(2026, 11, 17, tzinfo=UTC), "other workspace's secret", {"mentoring"})
@@ -221,6 +238,11 @@ def test_json_holds_every_column_of_every_row_of_the_lead_and_nothing_else(seede
         "replies": 2,
         "diagnostics": 2,
         "deliveries": 2,
+        "handoffs": 1,
+        "decisions": 1,
+        "absences": 1,
+        "area_reviews": 1,
+        "solo_areas": 1,
     }
     for name, rows in expected.items():
         columns = set(Base.metadata.tables[name].columns.keys())
@@ -229,7 +251,14 @@ def test_json_holds_every_column_of_every_row_of_the_lead_and_nothing_else(seede
             assert set(exported_row) == columns, name
             for column in columns:
                 assert_same_value(exported_row[column], stored_row[column])
-    for foreign in ("peer's private note", "peer's task", "other workspace's secret", "C0DIGEST", "Ada Elsewhere"):
+    for foreign in (
+        "peer's private note",
+        "peer's task",
+        "peer's hand-off",
+        "other workspace's secret",
+        "C0DIGEST",
+        "Ada Elsewhere",
+    ):
         assert foreign not in text
     assert "\n  " in text  # indented
     assert "Paired with Sam" in text  # UTF-8 text as is, not \u-escaped
@@ -260,8 +289,9 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(seeded: sessionmaker[Se
             brag_markdown(record, NOW)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # lead, workspace, entries, diagnostics, mentioned names, categories, replies, deliveries: however many entries.
-    assert len(statements) <= 8, statements
+    # lead, workspace, entries, diagnostics, the loops' five tables, mentioned names, categories, replies,
+    # deliveries: however many rows.
+    assert len(statements) <= 13, statements
 
 
 def test_an_unknown_lead_is_a_friendly_error(seeded: sessionmaker[Session]) -> None:
@@ -300,7 +330,7 @@ def test_brag_document_has_every_entry_once_under_its_quarter_and_category(seede
     assert "· also: delegation" in document
     assert "· shared in digest" in document
     assert "Wrong Person" not in document
-    for foreign in ("peer's private note", "peer's task", "other workspace's secret"):
+    for foreign in ("peer's private note", "peer's task", "peer's hand-off", "other workspace's secret"):
         assert foreign not in document
 
 
@@ -312,6 +342,36 @@ def test_brag_document_lists_coding_decisions_in_their_quarter(seeded: sessionma
     assert "verdict: Delegate it · outcome: delegated it · about 3.5 h" in document
     assert "verdict: Pair, and let them drive · outcome not recorded" in document
     assert "*1 moment logged · 1 coding diagnostic (1 handed off, 0 paired on)*" in document
+
+
+def test_brag_document_has_the_coaching_loops(seeded: sessionmaker[Session]) -> None:
+    with seeded() as session:
+        document = brag_markdown(lead_record(session, TEAM, LEAD), NOW)
+    loops = document[document.index("## Hand-offs that held") :]
+    assert loops.splitlines() == [
+        "## Hand-offs that held",
+        "",
+        "- **Tue 10 Nov 2026** · to @Sam · owned and done",
+        "  the release checklist",
+        "  done when: the next release ships without me",
+        "",
+        "## Decisions the team made",
+        "",
+        "- **Tue 10 Nov 2026** · left to the team · the team did · I disagreed and committed",
+        "  which queue to use",
+        "  assumption: the load stays under 1k/s (not checked yet)",
+        "",
+        "## Absences",
+        "",
+        "- **Tue 10 Nov 2026 – Tue 10 Nov 2026** · waited: nothing",
+        "  expected: the hiring call",
+        "",
+        "## Areas only one person understood",
+        "",
+        "- **2026-Q4** · one person",
+        "  billing reconciliation",
+    ]
+    assert "peer's hand-off" not in document
 
 
 def test_a_lead_with_nothing_logged_gets_a_short_document(session_factory: sessionmaker[Session]) -> None:

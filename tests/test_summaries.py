@@ -4,7 +4,7 @@ server, a hand-computed week."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from bot.jobs import run_tick
 from bot.services.scorecards import build_scorecards, entry_weeks
 from bot.slack.blocks.scorecard import HIGHLIGHT_MAX
 from bot.store.db import make_session_factory
-from bot.store.models import Delivery, ImpactEntry, Lead, Reply, Workspace
+from bot.store.models import Absence, Decision, Delivery, Handoff, ImpactEntry, Lead, Reply, Workspace
 from tests.seed import add_diagnostic, add_entry, add_prompt, enroll
 from tests.slack_api import SlackAPIServer
 from tests.ticks import make_tick, two_workers_at_once
@@ -68,7 +68,41 @@ def seed_known_week(session_factory: sessionmaker[Session], slack: SlackAPIServe
         add_diagnostic(session, lead_id, MONDAY + day, "delegate", 3, "delegated")
         add_diagnostic(session, lead_id, MONDAY + 2 * day, "go", 1.5, None)
         add_diagnostic(session, lead_id, MONDAY - 12 * day, "delegate", 2, "delegated")
+        add_month_of_loops(session, lead_id)
     return lead_id
+
+
+def add_month_of_loops(session: Session, lead_id: int) -> None:
+    """Hand-offs and decisions answered around the four weeks the scorecard counts: 24 Oct to 20 Nov (London)."""
+    on = date.fromisoformat
+    for status, answered in [
+        ("held", "2026-11-19"),
+        ("held", "2026-10-24"),  # the first day of the four weeks
+        ("came_back", "2026-11-02"),
+        ("stepped_in", "2026-10-23"),  # the day before: not counted
+        ("held", "2026-11-21"),  # after the scorecard's week
+        ("going", "2026-11-18"),  # not settled: not counted either way
+    ]:
+        session.add(
+            Handoff(lead_id=lead_id, delegate=PEER, what=f"{status} work", due_on=on(answered), source="command",
+                    status=status, asks=1, answered_on=on(answered))
+        )  # fmt: skip
+    session.add(
+        Handoff(lead_id=lead_id, delegate=PEER, what="not asked yet", due_on=on("2026-11-25"), source="command")
+    )
+    for who, decided in [
+        ("team", "2026-11-20"),
+        ("owner", "2026-11-10"),
+        ("me", "2026-11-01"),
+        ("team", "2026-10-30"),
+        ("owner", "2026-10-20"),  # before the four weeks
+    ]:
+        session.add(
+            Decision(lead_id=lead_id, what=f"{who} decides", due_on=on(decided), decided_by=who, decided_on=on(decided))
+        )
+    session.add(Decision(lead_id=lead_id, what="still open", due_on=on("2026-11-18"), decided_by="open"))
+    session.add(Absence(lead_id=lead_id, first_day=on("2026-10-01"), last_day=on("2026-10-07"), waited="fire"))
+    session.add(Absence(lead_id=lead_id, first_day=on("2026-11-02"), last_day=on("2026-11-06"), waited="nothing"))
 
 
 def message_text(params: dict[str, Any]) -> str:
@@ -100,7 +134,13 @@ def test_the_scorecard_shows_a_hand_computed_week_with_its_chart(
     assert "Prompts: 4 sent, 2 answered, 1 skipped." in text  # Friday's, sent with the scorecard, is next week's
     assert "4 leadership moments, 1 hands-on: 80% leadership against the 70/30 rule of thumb" in text
     assert "*Coding urges checked:* 2 (4.5 h estimated): go ahead 1, delegate 1." in text
-    assert "2 hand-offs, 1 decision left to the team, context shared 1 time: up from 3 the two weeks before" in text
+    # Four weeks, 24 Oct to 20 Nov: two hand-offs held and one came back; the team or the owner made three of the
+    # four decisions made; the latest absence first.
+    assert "Hand-offs that held, last four weeks: 2 of 3 (67%)." in text
+    assert "Decisions the team made without you: 3 of 4 (75%), last four weeks." in text
+    assert "Last absence: nothing waited (before that: a fire waited)." in text
+    # The fortnight: one decision left to the team (12 Nov), context once (19 Nov); context once the two weeks before.
+    assert "Over two weeks: 1 decision left to the team, context shared 1 time: up from 1 the two weeks before." in text
     assert FOCUS["trust"].text in text  # the quietest themes tie at zero; week 47 picks the third of five
     # Highlights: the three leadership entries with the most to say, oldest first, mentions as names.
     quotes = [line for line in text.splitlines() if line.startswith("> ")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
@@ -33,11 +34,13 @@ def make_tick(
     *,
     per_minute: int = 100_000,
     timeout: int = 10,
+    clock: Callable[[], datetime] | None = None,
 ) -> Tick:
     """A tick on the test server, with no per-channel spacing and no sleeping between retries."""
     client = make_client(BOT_TOKEN, slack.base_url, timeout=timeout)
     settings = settings_for(slack.base_url, "sqlite://", per_minute)  # the session factory is given
-    deps = container.build(settings, session_factory, client, library, category_rules(), channel_interval=0)
+    timing = {"clock": clock} if clock else {}
+    deps = container.build(settings, session_factory, client, library, category_rules(), channel_interval=0, **timing)
     deps.courier.sleep = lambda _seconds: None
     return container.tick_of(deps)
 

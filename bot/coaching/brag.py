@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.coaching.categories import CATEGORIES, label
 from bot.coaching.diagnostic import OUTCOMES, VERDICTS
+from bot.coaching.loops import ABSENCE_ANSWERS, ASSUMPTION_ANSWERS, DECISION_ANSWERS, HANDOFF_ANSWERS
 from bot.coaching.mentions import readable
 
 HANDS_ON = "hands_on"
@@ -59,6 +60,61 @@ class BragDecision:
     hours: float | None
 
 
+@dataclass(frozen=True)
+class BragHandoff:
+    """A hand-off; texts Slack-escaped."""
+
+    due_on: date
+    delegate: str  # a display name
+    what: str
+    done_when: str | None
+    status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class BragLoopDecision:
+    """A decision left to the team (owner None) or a person; texts Slack-escaped."""
+
+    due_on: date
+    owner: str | None  # a display name; None: the team
+    what: str
+    decided_by: str | None
+    disagreed: bool
+    assumption: str | None
+    assumption_held: str | None
+
+
+@dataclass(frozen=True)
+class BragAbsence:
+    """An absence and what waited."""
+
+    first_day: date
+    last_day: date
+    waited: str | None
+    expected: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class BragArea:
+    """An area only one person understood, listed in a quarter."""
+
+    quarter: str
+    text: str
+    shared_on: date | None
+
+
+@dataclass(frozen=True)
+class BragLoops:
+    """What the coaching loops add to the document."""
+
+    handoffs: Sequence[BragHandoff] = ()
+    decisions: Sequence[BragLoopDecision] = ()
+    absences: Sequence[BragAbsence] = ()
+    areas: Sequence[BragArea] = ()
+
+
 def indented(text: str) -> str:
     """Text as the continuation lines of a Markdown list item (two spaces in), so line breaks stay inside it."""
     return "\n".join("  " + line for line in text.splitlines())
@@ -71,11 +127,16 @@ def build_brag(
     timezone: str,
     names: Mapping[str, str],
     today: date,
+    loops: BragLoops | None = None,
 ) -> str:
-    """The whole brag document: newest quarter first, each entry once, dates in the lead's timezone."""
+    """The whole brag document: newest quarter first, each entry once, dates in the lead's timezone; then the
+    coaching loops (hand-offs, decisions, absences, single-owner areas)."""
     zone = ZoneInfo(timezone)
+    loops = loops or BragLoops()
     instants = [entry.created_at for entry in entries] + [decision.created_at for decision in decisions]
     days = [instant.astimezone(zone).date() for instant in instants]
+    days += [h.due_on for h in loops.handoffs] + [d.due_on for d in loops.decisions]
+    days += [a.first_day for a in loops.absences]
     if not days:
         return _empty(name, today)
     by_quarter: dict[Quarter, tuple[list[BragEntry], list[BragDecision]]] = defaultdict(lambda: ([], []))
@@ -92,7 +153,75 @@ def build_brag(
     for quarter in sorted(by_quarter, reverse=True):
         quarter_entries, quarter_decisions = by_quarter[quarter]
         parts.append(_quarter(quarter, quarter_entries, quarter_decisions, zone, names))
+    parts.extend(_loops(loops, names))
     return "\n\n".join(parts) + "\n"
+
+
+def _loops(loops: BragLoops, names: Mapping[str, str]) -> list[str]:
+    """The loops' sections, each only when it has something to list."""
+    parts = []
+    held = [h for h in loops.handoffs if h.status == "held"]
+    if held:
+        parts.append("## Hand-offs that held\n\n" + "\n".join(_handoff_item(h, names) for h in held))
+    others = [h for h in loops.handoffs if h.status != "held"]
+    if others:
+        parts.append("## Other hand-offs\n\n" + "\n".join(_handoff_item(h, names) for h in others))
+    by_team = [d for d in loops.decisions if d.decided_by in ("owner", "team")]
+    if by_team:
+        parts.append("## Decisions the team made\n\n" + "\n".join(_decision_loop_item(d, names) for d in by_team))
+    rest = [d for d in loops.decisions if d.decided_by not in ("owner", "team")]
+    if rest:
+        parts.append("## Other decisions\n\n" + "\n".join(_decision_loop_item(d, names) for d in rest))
+    if loops.absences:
+        parts.append("## Absences\n\n" + "\n".join(_absence_item(a, names) for a in loops.absences))
+    if loops.areas:
+        items = [
+            f"- **{area.quarter}** · {'shared since ' + day_label(area.shared_on) if area.shared_on else 'one person'}"
+            f"\n{indented(readable(area.text, names))}"
+            for area in loops.areas
+        ]
+        parts.append("## Areas only one person understood\n\n" + "\n".join(items))
+    return parts
+
+
+def _handoff_item(handoff: BragHandoff, names: Mapping[str, str]) -> str:
+    status = HANDOFF_ANSWERS.get(handoff.status, "not asked yet").lower()
+    notes = [f"to {handoff.delegate}", status]
+    text = readable(handoff.what, names)
+    if handoff.done_when:
+        text += f"\ndone when: {readable(handoff.done_when, names)}"
+    if handoff.note:
+        text += f"\nnote: {readable(handoff.note, names)}"
+    return _dated(handoff.due_on, notes, text)
+
+
+def _decision_loop_item(decision: BragLoopDecision, names: Mapping[str, str]) -> str:
+    who = decision.owner or "the team"
+    made = DECISION_ANSWERS.get(decision.decided_by or "", "not asked yet").lower()
+    notes = [f"left to {who}", made]
+    if decision.disagreed:
+        notes.append("I disagreed and committed")
+    text = readable(decision.what, names)
+    if decision.assumption:
+        held = ASSUMPTION_ANSWERS.get(decision.assumption_held or "", "not checked yet").lower()
+        text += f"\nassumption: {readable(decision.assumption, names)} ({held})"
+    return _dated(decision.due_on, notes, text)
+
+
+def _absence_item(absence: BragAbsence, names: Mapping[str, str]) -> str:
+    waited = ABSENCE_ANSWERS.get(absence.waited or "", "not asked yet").lower()
+    text = "\n".join(
+        f"{label}: {readable(value, names)}"
+        for label, value in (("expected", absence.expected), ("what waited", absence.note))
+        if value
+    )
+    head = f"- **{day_label(absence.first_day)} – {day_label(absence.last_day)}** · waited: {waited}"
+    return f"{head}\n{indented(text)}" if text else head
+
+
+def _dated(on: date, notes: Sequence[str], text: str) -> str:
+    head = f"- **{day_label(on)}**" + "".join(f" · {note}" for note in notes)
+    return f"{head}\n{indented(text)}" if text else head
 
 
 def _empty(name: str, today: date) -> str:

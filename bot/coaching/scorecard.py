@@ -10,9 +10,10 @@ from datetime import datetime
 from bot.coaching.categories import CATEGORIES
 from bot.coaching.diagnostic import VERDICTS
 from bot.coaching.focus import FOCUS, Focus
+from bot.coaching.loops import Rate, autonomy_rate, held_rate
 
 LEADERSHIP = tuple(key for key in CATEGORIES if key != "hands_on")
-DISAPPEARANCE = ("delegation", "stayed_quiet", "context")  # what lets the team run without you
+DISAPPEARANCE = ("stayed_quiet", "context")  # moments that let the team run without you (hand-offs: held rate)
 HIGHLIGHTS = 3
 RULE_OF_THUMB = 0.7  # leadership share of the work in the 70/30 rule
 MIN_GROUP = 3  # the digest breaks moments down by category only when at least this many leads took part
@@ -51,8 +52,9 @@ class WeekFacts:
     prompts_answered: int
     prompts_skipped: int
     coding: Sequence[CodingRun]
-    handoffs: int  # diagnostics marked delegated in the last two weeks
-    earlier_handoffs: int  # and in the two weeks before
+    handoffs: Sequence[str] = ()  # the status of each hand-off answered in the last four weeks
+    decided_by: Sequence[str] = ()  # who made each decision decided in the last four weeks
+    absences: Sequence[str] = ()  # what waited, after the latest absences, newest first
 
 
 @dataclass(frozen=True)
@@ -71,17 +73,20 @@ class Split:
 
 @dataclass(frozen=True)
 class Disappearance:
-    """The two-week signal: hand-offs, decisions left to the team, context shared."""
+    """Could the team run without you: hand-offs that held and decisions the team made (four weeks), what waited
+    after the latest absences, and the fortnight's moments of leaving decisions to the team and sharing context."""
 
-    handoffs: int
+    held: Rate | None
+    autonomy: Rate | None
+    absences: tuple[str, ...]
     left_to_team: int
     context: int
-    earlier_total: int
+    earlier_total: int  # left to the team and context, the two weeks before
 
     @property
     def total(self) -> int:
-        """All three together."""
-        return self.handoffs + self.left_to_team + self.context
+        """The fortnight's moments together."""
+        return self.left_to_team + self.context
 
 
 @dataclass(frozen=True)
@@ -128,10 +133,12 @@ def build_scorecard(facts: WeekFacts, week_number: int) -> Scorecard:
         prompts_skipped=facts.prompts_skipped,
         streak=streak(facts.entry_weeks),
         disappearance=Disappearance(
-            handoffs=fortnight["delegation"] + facts.handoffs,
+            held=held_rate(facts.handoffs),
+            autonomy=autonomy_rate(facts.decided_by),
+            absences=tuple(facts.absences),
             left_to_team=fortnight["stayed_quiet"],
             context=fortnight["context"],
-            earlier_total=sum(facts.earlier_fortnight.get(k, 0) for k in DISAPPEARANCE) + facts.earlier_handoffs,
+            earlier_total=sum(facts.earlier_fortnight.get(k, 0) for k in DISAPPEARANCE),
         ),
         focus=focus(fortnight + Counter(facts.earlier_fortnight), week_number),
     )

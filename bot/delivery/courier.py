@@ -42,7 +42,13 @@ RETRY_LATER = timedelta(seconds=20)  # one that ran out of patience waits this l
 # Seconds of riding out 429s and faults in one pass, and how long a queued delivery stays worth sending.
 PATIENCE = {Kind.HOME: 20.0, Kind.EXPORT: 120.0, Kind.SUMMARY: 120.0}
 DEFAULT_PATIENCE = 60.0  # an acknowledgement within a minute
-SHELF_LIFE = {Kind.HOME: timedelta(minutes=15), Kind.REFLECT: timedelta(hours=2), Kind.SUMMARY: timedelta(hours=2)}
+SHELF_LIFE = {
+    Kind.HOME: timedelta(minutes=15),
+    Kind.REFLECT: timedelta(hours=2),
+    Kind.SUMMARY: timedelta(hours=2),
+    Kind.FOLLOWUP: timedelta(hours=3),  # asked at prompt time: never at night
+}
+DRAWN_FROM_STATE = (Kind.ACK, Kind.FOLLOWUP)  # their payload holds keys, never words, and a redraw needs it
 DEFAULT_SHELF_LIFE = timedelta(days=1)
 
 
@@ -254,7 +260,7 @@ def _record(session: Session, claim: Claimed, outcome: Outcome | None, now: date
     if delivery is None or delivery.status != Status.CLAIMED or delivery.claimed_at != claim.claimed_at:
         return  # forgotten meanwhile, or taken over
     _settle(session, delivery, claim.drawn, outcome, now)
-    if delivery.status != Status.QUEUED and delivery.kind != Kind.ACK:
+    if delivery.status != Status.QUEUED and delivery.kind not in DRAWN_FROM_STATE:
         delivery.payload = None  # a message drawn when queued may quote the lead: not kept once it is settled
 
 

@@ -97,6 +97,7 @@ class SlackGateway:
             is_owner=bool(user.get("is_owner")),
             is_bot=bool(user.get("is_bot")),
             deleted=bool(user.get("deleted")),
+            team_id=user.get("team_id"),
         )
 
     def post_message(

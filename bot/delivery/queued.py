@@ -14,15 +14,18 @@ from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import local_date_of
 from bot.delivery.scheduled import ScheduledPosts
-from bot.services import entries, export, summaries
+from bot.services import entries, export, loops, summaries
 from bot.services.entries import Removed
 from bot.services.home import home_state
 from bot.services.ports import Gateway, Posted
+from bot.services.schedules import lead_timezone
 from bot.slack.blocks.entries import deleted_message, logged_message, moved_message
 from bot.slack.blocks.home import home_view
+from bot.slack.blocks.loops import followup_message
 from bot.slack.blocks.prompt import delivery_metadata
 from bot.store import outbox as store
-from bot.store.models import Delivery, Kind
+from bot.store.leads import workspace_of
+from bot.store.models import Delivery, Kind, Lead
 from bot.store.outbox import to_a_person
 
 
@@ -63,6 +66,8 @@ def draw(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | None
         return Drawn(None, lambda: gateway.publish_home(delivery.recipient, view))
     if delivery.kind == Kind.EXPORT:
         return _export(session, delivery, drawing)
+    if delivery.kind == Kind.FOLLOWUP:
+        return _followup(session, delivery, gateway)
     if delivery.kind == Kind.SUMMARY:
         summary = summaries.queued_summary(session, delivery)
         if summary is None:
@@ -95,6 +100,18 @@ def _acknowledgement(session: Session, delivery: Delivery, payload: dict[str, An
         return Drawn(channel, lambda: gateway.update_message(channel, ts, text, blocks))
     if filed is None or (latest is not None and latest.id != delivery.id):
         return None  # never posted, and nothing to acknowledge any more
+    return _post(gateway, delivery, text, blocks)
+
+
+def _followup(session: Session, delivery: Delivery, gateway: Gateway) -> Drawn | None:
+    lead = session.get(Lead, delivery.lead_id or 0)
+    shown = loops.followup(session, delivery, lead_timezone(lead, workspace_of(session, lead))) if lead else None
+    if shown is None:
+        return None  # its hand-off, decision or absence is gone
+    text, blocks = followup_message(shown)
+    if delivery.ts is not None and delivery.channel is not None:
+        channel, ts = delivery.channel, delivery.ts
+        return Drawn(channel, lambda: gateway.update_message(channel, ts, text, blocks))
     return _post(gateway, delivery, text, blocks)
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import ScheduleError, local_date_of, parse_pause
+from bot.services import loops
 from bot.services.errors import UserFacingError
 from bot.services.ports import SlackProfile
 from bot.services.schedules import lead_timezone, refresh_next_prompt, usable_timezone
@@ -65,6 +66,7 @@ def pause(session: Session, team_id: str, user_id: str, text: str, now: datetime
     except ScheduleError as error:
         raise UserFacingError(f"{error} Try `/coach pause 5d` or `/coach pause until 2026-12-24`.") from None
     refresh_next_prompt(lead, workspace, now)
+    loops.pause_changed(session, lead, today, now)
     return lead.paused_until
 
 
@@ -74,4 +76,5 @@ def resume(session: Session, team_id: str, user_id: str, now: datetime) -> Lead:
     lead.paused_until = None
     lead.active = True
     refresh_next_prompt(lead, workspace, now)
+    loops.pause_changed(session, lead, local_date_of(now, lead_timezone(lead, workspace)), now)
     return lead

@@ -12,14 +12,38 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from bot.coaching.brag import BragDecision, BragEntry, build_brag
+from bot.coaching.brag import (
+    BragAbsence,
+    BragArea,
+    BragDecision,
+    BragEntry,
+    BragHandoff,
+    BragLoopDecision,
+    BragLoops,
+    build_brag,
+)
 from bot.coaching.mentions import mentioned_users
 from bot.coaching.schedule import local_date_of
 from bot.services.errors import UserFacingError
 from bot.services.schedules import lead_timezone, usable_timezone
 from bot.store import export as store
+from bot.store import loops as loop_store
 from bot.store.leads import get_lead, workspace_of
-from bot.store.models import Base, Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, Reply, Workspace
+from bot.store.models import (
+    Absence,
+    AreaReview,
+    Base,
+    Decision,
+    Delivery,
+    Diagnostic,
+    EntryCategory,
+    Handoff,
+    ImpactEntry,
+    Lead,
+    Reply,
+    SoloArea,
+    Workspace,
+)
 from bot.store.summaries import display_names
 
 NOTHING_STORED = "There's nothing to export yet: I have no record of you. `/coach start` begins one."
@@ -38,6 +62,11 @@ class LeadRecord:
     replies: Sequence[Reply]
     diagnostics: Sequence[Diagnostic]
     deliveries: Sequence[Delivery]
+    handoffs: Sequence[Handoff]
+    decisions: Sequence[Decision]
+    absences: Sequence[Absence]
+    area_reviews: Sequence[AreaReview]
+    solo_areas: Sequence[tuple[str, SoloArea]]  # with their quarter
     names: Mapping[str, str]  # display names of the workspace's leads mentioned in the texts
 
 
@@ -48,7 +77,11 @@ def lead_record(session: Session, team_id: str, user_id: str) -> LeadRecord:
         raise UserFacingError(NOTHING_STORED)
     entries = store.entries_of(session, lead.id)
     diagnostics = store.diagnostics_of(session, lead.id)
-    mentioned = mentioned_users([*(e.text for e in entries), *(d.task for d in diagnostics)])
+    handoffs, decisions = loop_store.handoffs_of(session, lead.id), loop_store.decisions_of(session, lead.id)
+    absences, areas = loop_store.absences_of(session, lead.id), loop_store.solo_areas_of(session, lead.id)
+    texts = [*(e.text for e in entries), *(d.task for d in diagnostics)]
+    texts += [h.what for h in handoffs] + [d.what for d in decisions]
+    mentioned = mentioned_users(texts)
     return LeadRecord(
         lead=lead,
         workspace=workspace_of(session, lead),
@@ -57,6 +90,11 @@ def lead_record(session: Session, team_id: str, user_id: str) -> LeadRecord:
         replies=store.replies_of(session, lead.id),
         diagnostics=diagnostics,
         deliveries=store.deliveries_of(session, lead.id),
+        handoffs=handoffs,
+        decisions=decisions,
+        absences=absences,
+        area_reviews=loop_store.reviews_of(session, lead.id),
+        solo_areas=areas,
         names=display_names(session, team_id, sorted(mentioned)) if mentioned else {},
     )
 
@@ -69,6 +107,11 @@ def export_json(record: LeadRecord, now: datetime) -> str:
         (Reply, record.replies),
         (Diagnostic, record.diagnostics),
         (Delivery, record.deliveries),
+        (Handoff, record.handoffs),
+        (Decision, record.decisions),
+        (Absence, record.absences),
+        (AreaReview, record.area_reviews),
+        (SoloArea, [area for _, area in record.solo_areas]),
     ]
     document: dict[str, Any] = {
         "format": FORMAT,
@@ -116,4 +159,29 @@ def brag_markdown(record: LeadRecord, now: datetime) -> str:
     ]
     decisions = [BragDecision(d.created_at, d.task, d.verdict, d.outcome, d.hours) for d in record.diagnostics]
     name = record.lead.display_name or record.lead.user_id
-    return build_brag(name, entries, decisions, timezone, record.names, local_date_of(now, timezone))
+    loops = BragLoops(
+        handoffs=[
+            BragHandoff(h.due_on, _person(h.delegate_name), h.what, h.done_when, h.status, h.note)
+            for h in record.handoffs
+        ],
+        decisions=[
+            BragLoopDecision(
+                d.due_on,
+                _person(d.owner_name) if d.owner else None,
+                d.what,
+                d.decided_by,
+                d.disagreed,
+                d.assumption,
+                d.assumption_held,
+            )
+            for d in record.decisions
+        ],
+        absences=[BragAbsence(a.first_day, a.last_day, a.waited, a.expected, a.note) for a in record.absences],
+        areas=[BragArea(quarter, area.text, area.shared_on) for quarter, area in record.solo_areas],
+    )
+    return build_brag(name, entries, decisions, timezone, record.names, local_date_of(now, timezone), loops)
+
+
+def _person(recorded: str | None) -> str:
+    """A delegate or owner by the name they had when the lead recorded them."""
+    return "@" + (recorded or "someone")

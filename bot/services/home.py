@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.coaching.diagnostic import Trend
+from bot.coaching.loops import Rate, autonomy_rate, held_rate
 from bot.coaching.schedule import iso_week_key, local_date_of, week_bounds
+from bot.services import loops
 from bot.services.diagnostics import recent_trend
 from bot.services.schedules import lead_timezone
 from bot.store import entries as entry_store
+from bot.store import loops as loop_store
 from bot.store import summaries as summary_store
 from bot.store.deliveries import DELIVERED, entry_counts
 from bot.store.leads import get_lead, workspace_of
@@ -44,6 +47,17 @@ class WeekSoFar:
 
 
 @dataclass(frozen=True)
+class LoopsState:
+    """The coaching loops as Home shows them: four weeks of answers, and what is still to be asked."""
+
+    held: Rate | None
+    autonomy: Rate | None
+    last_absence: str | None  # what waited, the last time
+    waiting_handoffs: int
+    waiting_decisions: int
+
+
+@dataclass(frozen=True)
 class HomeState:
     """The figures the Home tab is built from."""
 
@@ -56,6 +70,7 @@ class HomeState:
     week: WeekSoFar | None = None
     recent: tuple[RecentEntry, ...] = ()
     coding: Trend | None = None
+    loops: LoopsState | None = None
 
 
 def home_state(session: Session, team_id: str, user_id: str, now: datetime) -> HomeState:
@@ -97,6 +112,20 @@ def home_state(session: Session, team_id: str, user_id: str, now: datetime) -> H
             for entry, categories in entry_store.latest_entries(session, lead.id, RECENT)
         ),
         coding=recent_trend(session, team_id, user_id, now),
+        loops=loops_state(session, lead.id, today),
+    )
+
+
+def loops_state(session: Session, lead_id: int, today: date) -> LoopsState:
+    """Four weeks of the lead's loops through today, and what waits to be asked."""
+    facts = loops.loop_facts(session, {lead_id: today})[lead_id]
+    handoffs, decisions = loop_store.waiting_counts(session, lead_id)
+    return LoopsState(
+        held=held_rate(facts.handoffs),
+        autonomy=autonomy_rate(facts.decided_by),
+        last_absence=facts.absences[0] if facts.absences else None,
+        waiting_handoffs=handoffs,
+        waiting_decisions=decisions,
     )
 
 

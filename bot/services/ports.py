@@ -17,6 +17,7 @@ class SlackProfile:
     is_owner: bool = False
     is_bot: bool = False
     deleted: bool = False
+    team_id: str | None = None  # another workspace's for someone from outside (Slack Connect)
 
 
 @dataclass(frozen=True)

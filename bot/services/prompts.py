@@ -13,6 +13,7 @@ from bot.coaching.categories import label, quiet_themes
 from bot.coaching.prompts import LastWeek, PromptContext, PromptLibrary, render_prompt
 from bot.coaching.schedule import is_too_late, local_date_of, next_occurrence
 from bot.coaching.selection import Choice, PromptHistory, choose_prompt, daily_seed
+from bot.services import loops
 from bot.services.errors import UserFacingError
 from bot.services.schedules import lead_timezone, prompt_schedule
 from bot.store import deliveries as store
@@ -54,6 +55,7 @@ class ClaimResult:
     processed: int = 0
     late: int = 0
     already_claimed: int = 0
+    followups: int = 0  # coaching-loop questions queued (beside the prompt, or instead of it)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def claim_due_prompts(
     if not rows:
         return result
     planner = _Planner(session, library, env, [lead for lead, _ in rows], now)
+    questions = loops.DayPlanner(session, [lead for lead, _ in rows], now)
     for lead, workspace_timezone in rows:
         due = lead.next_prompt_at
         assert due is not None
@@ -144,14 +147,19 @@ def claim_due_prompts(
             result.late += 1
             continue
         day = local_date_of(due, schedule.timezone)
+        question = questions.today(lead, day, schedule.timezone)
+        if question is not None and question.loop in loops.REPLACES_PROMPT:  # the day's one question
+            result.followups += loops.ask(session, lead, question, day, due)
+            continue
         choice = planner.choose(lead, day)
-        if choice is None:  # the lead turned down every prompt in the library
-            continue
-        claim = _claim(session, lead, Kind.PROMPT, day.isoformat(), choice, due, now)
-        if claim is None:
-            result.already_claimed += 1
-            continue
-        result.outgoing.append(planner.outgoing(claim, lead, choice, day))
+        if choice is not None:  # None: the lead turned down every prompt in the library
+            claim = _claim(session, lead, Kind.PROMPT, day.isoformat(), choice, due, now)
+            if claim is None:
+                result.already_claimed += 1
+                continue
+            result.outgoing.append(planner.outgoing(claim, lead, choice, day))
+        if question is not None:
+            result.followups += loops.ask(session, lead, question, day, due)
     return result
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.coaching.schedule import local_date_of, parse_iso_week
 from bot.coaching.scorecard import CodingRun, Digest, Moment, Scorecard, SharedMoment, WeekFacts, build_digest
 from bot.coaching.scorecard import build_scorecard as count_week
+from bot.services import loops
 from bot.services.schedules import lead_timezone
 from bot.store import summaries as store
 from bot.store.deliveries import DELIVERED, entry_counts
@@ -117,6 +118,12 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
     prompts = store.prompt_statuses(session, ids, start, until)
     runs = store.diagnostics_between(session, ids, start - 3 * WEEK, until)
     weeks = entry_weeks(session, ids, until)
+    # The loops' answers are dated in each lead's own zone: the four weeks through the scorecard's last local day.
+    last_days = {
+        lead.id: local_date_of(until - timedelta(microseconds=1), lead_timezone(lead, workspace_of(session, lead)))
+        for lead in leads
+    }
+    loop_facts = loops.loop_facts(session, last_days)
     cards = {}
     for lead_id in ids:
         lead_runs = runs.get(lead_id, [])
@@ -132,8 +139,9 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
             prompts_answered=statuses[Status.ANSWERED],
             prompts_skipped=statuses[Status.SKIPPED],
             coding=[CodingRun(*row) for created, row in lead_runs if created >= start],
-            handoffs=sum(row[2] == "delegated" for created, row in lead_runs if created >= start - WEEK),
-            earlier_handoffs=sum(row[2] == "delegated" for created, row in lead_runs if created < start - WEEK),
+            handoffs=loop_facts[lead_id].handoffs,
+            decided_by=loop_facts[lead_id].decided_by,
+            absences=loop_facts[lead_id].absences,
         )
         cards[lead_id] = count_week(facts, parse_iso_week(week).isocalendar().week)
     return cards

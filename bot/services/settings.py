@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import ScheduleError, local_date_of, parse_timezone
+from bot.services import loops
 from bot.services.errors import UserFacingError
 from bot.services.schedules import lead_timezone, refresh_next_prompt
 from bot.store.leads import get_lead, workspace_of
@@ -71,6 +72,7 @@ def save(session: Session, team_id: str, user_id: str, chosen: LeadSettings, now
     lead.share_by_default = chosen.share_by_default
     lead.paused_until = chosen.paused_until
     refresh_next_prompt(lead, workspace, now)
+    loops.pause_changed(session, lead, local_date_of(now, lead_timezone(lead, workspace)), now)
     return lead
 
 

@@ -5,7 +5,21 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, PaceSlot, Reply, Workspace
+from bot.store.models import (
+    Absence,
+    AreaReview,
+    Decision,
+    Delivery,
+    Diagnostic,
+    EntryCategory,
+    Handoff,
+    ImpactEntry,
+    Lead,
+    PaceSlot,
+    Reply,
+    SoloArea,
+    Workspace,
+)
 
 Owned = type[ImpactEntry] | type[Reply] | type[Diagnostic] | type[Delivery]
 
@@ -24,6 +38,8 @@ def delete_lead(session: Session, lead: Lead) -> None:
     session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(their_entries)))
     session.execute(delete(Reply).where(Reply.lead_id == lead.id))
     session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id == lead.id))
+    for loop in (SoloArea, AreaReview, Absence, Decision, Handoff):  # Handoff before the diagnostics it may name
+        session.execute(delete(loop).where(loop.lead_id == lead.id))
     session.execute(delete(Diagnostic).where(Diagnostic.lead_id == lead.id))
     session.execute(delete(Delivery).where(Delivery.lead_id == lead.id))
     session.execute(delete(Delivery).where(Delivery.team_id == lead.team_id, Delivery.recipient == lead.user_id))

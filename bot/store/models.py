@@ -88,6 +88,7 @@ class Kind(StrEnum):
     UPDATE = "update"  # a redraw of a message we posted earlier
     HOME = "home"  # a lead's App Home view
     EXPORT = "export"  # a lead's brag document, as a file in their DM
+    FOLLOWUP = "followup"  # a coaching loop's question (a hand-off, a decision, an absence, the quarter's areas)
 
 
 class Status(StrEnum):
@@ -295,3 +296,95 @@ class PaceSlot(Base):
 
     key: Mapped[str] = mapped_column(SlackText(80), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+
+
+class Handoff(Base):
+    """Work a lead handed to someone, and whether it held; recorded once per diagnostic or entry it came from."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (UniqueConstraint("diagnostic_id"), UniqueConstraint("entry_id"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    delegate: Mapped[str] = mapped_column(SlackText(32))  # a user id
+    delegate_name: Mapped[str | None]  # their display name when recorded, for the brag document
+    what: Mapped[str] = mapped_column(LongSlackText)
+    done_when: Mapped[str | None] = mapped_column(LongSlackText)
+    due_on: Mapped[date] = mapped_column(Date)  # the lead's local date
+    source: Mapped[str] = mapped_column(SlackText(16))  # command | diagnostic | entry
+    diagnostic_id: Mapped[int | None] = mapped_column(ForeignKey("diagnostics.id", ondelete="SET NULL"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("impact_entries.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(SlackText(16), default="open")  # open, or a HANDOFF_ANSWERS key
+    asks: Mapped[int] = mapped_column(Integer, default=0)  # follow-ups sent
+    next_ask_on: Mapped[date | None] = mapped_column(Date, index=True)  # None: nothing more to ask
+    note: Mapped[str | None] = mapped_column(LongSlackText)
+    answered_on: Mapped[date | None] = mapped_column(Date)  # the lead's local date of the latest answer
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    """A decision a lead left to the team or a person, and who made it in the end."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (NEVER_REUSED_IDS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    what: Mapped[str] = mapped_column(LongSlackText)
+    owner: Mapped[str | None] = mapped_column(SlackText(32))  # a user id; None: the team
+    owner_name: Mapped[str | None]  # their display name when recorded
+    due_on: Mapped[date] = mapped_column(Date)
+    assumption: Mapped[str | None] = mapped_column(LongSlackText)  # the one most likely to be wrong
+    decided_by: Mapped[str | None] = mapped_column(SlackText(16))  # a DECISION_ANSWERS key
+    disagreed: Mapped[bool] = mapped_column(Boolean, default=False)  # the lead disagreed and committed
+    asks: Mapped[int] = mapped_column(Integer, default=0)
+    next_ask_on: Mapped[date | None] = mapped_column(Date, index=True)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    check_on: Mapped[date | None] = mapped_column(Date, index=True)  # when to ask whether the assumption held
+    assumption_held: Mapped[str | None] = mapped_column(SlackText(16))  # an ASSUMPTION_ANSWERS key
+    note: Mapped[str | None] = mapped_column(LongSlackText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Absence(Base):
+    """A pause of three workdays or more: what the lead expected to wait for them, and what did."""
+
+    __tablename__ = "absences"
+    __table_args__ = (UniqueConstraint("lead_id", "first_day"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    expected: Mapped[str | None] = mapped_column(LongSlackText)  # decisions that might wait, said before leaving
+    asked_on: Mapped[date | None] = mapped_column(Date)  # the first day back, once asked
+    waited: Mapped[str | None] = mapped_column(SlackText(16))  # an ABSENCE_ANSWERS key
+    note: Mapped[str | None] = mapped_column(LongSlackText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AreaReview(Base):
+    """One quarter's look at the areas only one person on the lead's team understands."""
+
+    __tablename__ = "area_reviews"
+    __table_args__ = (UniqueConstraint("lead_id", "quarter"), NEVER_REUSED_IDS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    quarter: Mapped[str] = mapped_column(SlackText(8))  # "2026-Q4"
+    asked_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SoloArea(Base):
+    """An area only one person understands, listed in a quarter's review; ticked off once it is shared."""
+
+    __tablename__ = "solo_areas"
+    __table_args__ = (NEVER_REUSED_IDS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("area_reviews.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(LongSlackText)
+    shared_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.store.models import Delivery, ImpactEntry, Kind, Lead, Status
 
-MESSAGE_KINDS = (Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY)
+MESSAGE_KINDS = (Kind.ACK, Kind.MESSAGE, Kind.UPDATE, Kind.EXPORT, Kind.REFLECT, Kind.SUMMARY, Kind.FOLLOWUP)
 QUEUED_KINDS = (*MESSAGE_KINDS, Kind.HOME)
 
 

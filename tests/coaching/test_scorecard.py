@@ -12,6 +12,7 @@ import pytest
 from bot.coaching.categories import CATEGORIES
 from bot.coaching.diagnostic import VERDICTS
 from bot.coaching.focus import FOCUS
+from bot.coaching.loops import Rate
 from bot.coaching.scorecard import (
     LEADERSHIP,
     MIN_GROUP,
@@ -47,8 +48,6 @@ def facts(
     earlier_fortnight: Mapping[str, int] | None = None,
     entry_weeks: Collection[int] = (),
     coding: Sequence[CodingRun] = (),
-    handoffs: int = 0,
-    earlier_handoffs: int = 0,
 ) -> WeekFacts:
     return WeekFacts(
         week="2026-W46",
@@ -61,8 +60,6 @@ def facts(
         prompts_answered=0,
         prompts_skipped=0,
         coding=coding,
-        handoffs=handoffs,
-        earlier_handoffs=earlier_handoffs,
     )
 
 
@@ -282,8 +279,9 @@ BUSY_WEEK = WeekFacts(
     prompts_answered=3,
     prompts_skipped=1,
     coding=[CodingRun("delegate", 2.5, "delegated"), CodingRun("pair", None, "paired")],
-    handoffs=2,
-    earlier_handoffs=1,
+    handoffs=("held", "came_back", "held", "going"),
+    decided_by=("team", "me", "owner", "open"),
+    absences=("fire", "nothing"),
 )
 
 
@@ -312,10 +310,12 @@ def test_scorecard_of_a_busy_week() -> None:
     assert card.coding_hours == 2.5
     assert (card.prompts_sent, card.prompts_answered, card.prompts_skipped) == (5, 3, 1)
     assert card.streak == 3
-    # Hand-offs: delegation 2 this week + 1 last week + 2 diagnostics; left to the team: stayed_quiet 1 + 1;
-    # context: 1 + 3; the two weeks before: stayed_quiet 2 + delegation 1 + context 0 + 1 diagnostic.
-    assert card.disappearance == Disappearance(handoffs=5, left_to_team=2, context=4, earlier_total=4)
-    assert card.disappearance.total == 11
+    # Hand-offs: two held, one came back, one still going (not settled); decisions: team and owner of three made
+    # (one still open); left to the team: stayed_quiet 1 + 1; context: 1 + 3; the two weeks before: stayed_quiet 2.
+    assert card.disappearance == Disappearance(
+        held=Rate(2, 3), autonomy=Rate(2, 3), absences=("fire", "nothing"), left_to_team=2, context=4, earlier_total=2
+    )
+    assert card.disappearance.total == 6
     # Four weeks: unblocking, systemic_fix, architecture_risk and hiring_onboarding have none; week 46 % 4 == 2.
     assert card.focus is FOCUS["architecture_risk"]
     assert build_scorecard(BUSY_WEEK, 47).focus is FOCUS["hiring_onboarding"]
@@ -324,9 +324,7 @@ def test_scorecard_of_a_busy_week() -> None:
 
 
 def test_an_empty_week_is_empty() -> None:
-    card = build_scorecard(
-        facts(last_week={"trust": 1, "context": 2}, last_week_total=2, entry_weeks={1, 2}, earlier_handoffs=3), 46
-    )
+    card = build_scorecard(facts(last_week={"trust": 1, "context": 2}, last_week_total=2, entry_weeks={1, 2}), 46)
     assert card.is_empty
     assert card.total == 0
     assert card.last_week_total == 2
@@ -337,7 +335,9 @@ def test_an_empty_week_is_empty() -> None:
     assert card.coding_by_verdict == dict.fromkeys(VERDICTS, 0)
     assert card.coding_hours == 0
     assert card.streak == 2
-    assert card.disappearance == Disappearance(handoffs=0, left_to_team=0, context=2, earlier_total=3)
+    assert card.disappearance == Disappearance(
+        held=None, autonomy=None, absences=(), left_to_team=0, context=2, earlier_total=0
+    )
     # Four weeks: context 2 and trust 1; the eight others tie at 0 and week 46 % 8 == 6 -> architecture_risk.
     assert card.focus is FOCUS["architecture_risk"]
 

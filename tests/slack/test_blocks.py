@@ -28,8 +28,6 @@ CARD = build_scorecard(
         prompts_answered=3,
         prompts_skipped=1,
         coding=[],
-        handoffs=0,
-        earlier_handoffs=0,
     ),
     week_number=47,
 )

@@ -10,9 +10,11 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_bolt.context.respond import Respond
 
-from bot.services import enrollment
+from bot.coaching.loops import DEFAULT_DUE
+from bot.services import enrollment, loops
 from bot.slack.blocks.diagnostic import diagnostic_modal
 from bot.slack.blocks.entries import ModalContext
+from bot.slack.blocks.loops import decision_modal, handoff_modal
 from bot.slack.deps import AppDeps, deps_of
 from bot.slack.flows import new_entry_modal, reflect_now
 from bot.slack.handling import guarded
@@ -74,6 +76,20 @@ def resume(deps: AppDeps, team_id: str, user_id: str, _body: dict[str, Any]) -> 
 def log_modal(deps: AppDeps, team_id: str, user_id: str) -> dict[str, Any]:
     """The new-entry modal."""
     return new_entry_modal(deps, team_id, user_id, ModalContext())
+
+
+def handoff_form(deps: AppDeps, team_id: str, user_id: str) -> dict[str, Any]:
+    """The hand-off modal, due a week ahead."""
+    with deps.session_factory.begin() as session:
+        today = loops.local_today(session, team_id, user_id, deps.settings.timezone, deps.clock())
+    return handoff_modal("", today + DEFAULT_DUE)
+
+
+def decision_form(deps: AppDeps, team_id: str, user_id: str) -> dict[str, Any]:
+    """The decision modal, due a week ahead."""
+    with deps.session_factory.begin() as session:
+        today = loops.local_today(session, team_id, user_id, deps.settings.timezone, deps.clock())
+    return decision_modal("", today + DEFAULT_DUE)
 
 
 def coding_modal(_deps: AppDeps, _team_id: str, _user_id: str) -> dict[str, Any]:

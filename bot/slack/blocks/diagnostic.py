@@ -17,6 +17,7 @@ FIELDS = {"task": "task", "ownership": "ownership", "pull": "pull", "hours": "ho
 ELEMENT = "value"
 OUTCOME_ACTIONS = {outcome: f"diagnostic_outcome_{outcome}" for outcome in OUTCOMES}
 TASK_MAX = 500
+HANDOFF_ACTION = "handoff_from_diagnostic"  # opens the hand-off modal (bot/slack/blocks/loops.py)
 BUTTON_LABELS = {"delegated": "I delegated it", "paired": "We paired", "myself": "I did it myself"}
 
 
@@ -81,6 +82,9 @@ def verdict_message(env: Environment, verdict: Verdict) -> tuple[str, list[Block
         context("Later, tell me what happened:"),
         actions(*(button(BUTTON_LABELS[o], OUTCOME_ACTIONS[o], value) for o in OUTCOMES), block_id="outcome"),
     ]
+    if verdict.verdict == "delegate":  # who, what, done when, by when: and a question on that date
+        record = button("Record this hand-off", HANDOFF_ACTION, value, style="primary")
+        blocks.insert(2, actions(record, block_id="handoff"))
     return f"{VERDICTS[verdict.verdict]}: {verdict.task}"[:300], blocks
 
 

@@ -13,6 +13,7 @@ from bot.slack.payloads import parse_id
 from bot.slack.text import escape_mrkdwn
 
 EDIT_ACTION = "entry_edit"
+HANDOFF_ACTION = "handoff_from_entry"  # opens the hand-off modal (bot/slack/blocks/loops.py)
 SHARE_ACTION = "entry_make_shareable"  # value "<entry id>:<revision>": the words the lead saw when they chose
 PRIVATE_ACTION = "entry_make_private"  # value "<entry id>"
 LEGACY_TOGGLE_ACTION = "entry_share"  # older messages' blind toggle: now it only ever keeps the entry private
@@ -87,16 +88,14 @@ def logged_message(filed: Filed) -> tuple[str, list[Block]]:
         understood = f"Added to your answer. {understood}"
     sharing = SHARED_NOTE if filed.shareable else (UNSHARED_NOTE if filed.unshared else PRIVATE_NOTE)
     value = str(filed.entry_id)
-    blocks = [
-        section(escape_mrkdwn(understood)),
-        context(sharing),
-        actions(
-            button("Change categories", EDIT_ACTION, value),
-            sharing_button(filed.entry_id, filed.shareable, filed.revision),
-            delete_button(value),
-            block_id="entry_actions",
-        ),
+    buttons = [
+        button("Change categories", EDIT_ACTION, value),
+        sharing_button(filed.entry_id, filed.shareable, filed.revision),
+        delete_button(value),
     ]
+    if "delegation" in filed.categories:  # so the coach can ask later whether it held
+        buttons.insert(0, button("Record this hand-off", HANDOFF_ACTION, value))
+    blocks = [section(escape_mrkdwn(understood)), context(sharing), actions(*buttons, block_id="entry_actions")]
     return f"{understood} {sharing}", blocks
 
 

@@ -8,9 +8,10 @@ from jinja2 import Environment
 
 from bot.coaching.categories import label
 from bot.coaching.diagnostic import VERDICTS
-from bot.services.home import HomeState, RecentEntry
+from bot.services.home import HomeState, LoopsState, RecentEntry
 from bot.slack.blocks.entries import EDIT_ACTION, category_list, delete_button
 from bot.slack.blocks.kit import Block, actions, button, clip, context, divider, header, section
+from bot.slack.blocks.scorecard import WAITED
 from bot.slack.text import render
 
 START_ACTION = "home_start"
@@ -20,6 +21,8 @@ CODING_ACTION = "home_why_coding"
 SETTINGS_ACTION = "home_settings"
 PAUSE_ACTION = "home_pause_until"
 RESUME_ACTION = "home_resume"
+HANDOFF_ACTION = "home_handoff"
+DECISION_ACTION = "home_decision"
 ENTRY_PREVIEW_MAX = 300
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -54,6 +57,16 @@ def _dashboard(env: Environment, state: HomeState, privacy: str) -> list[Block]:
         blocks.append(section(render(env, "home_week.md.j2", week=state.week, labels=labels)))
     blocks.append(divider())
     blocks.extend(_recent(state))
+    if state.loops is not None:
+        blocks.append(divider())
+        blocks.append(section(_loops(state.loops)))
+        blocks.append(
+            actions(
+                button("Record a hand-off", HANDOFF_ACTION),
+                button("Leave a decision", DECISION_ACTION),
+                block_id="home_loops",
+            )
+        )
     if state.coding is not None:
         blocks.append(divider())
         blocks.append(section(_coding(env, state)))
@@ -120,6 +133,25 @@ def _entry_text(entry: RecentEntry) -> str:
     lines = clip(entry.text.strip(), ENTRY_PREVIEW_MAX).splitlines() or [""]
     quote = "\n".join(f"> {line}" for line in lines)  # stored as Slack sent it: already escaped
     return f"*{entry.logged_on}* · {filed}{shared}\n{quote}"
+
+
+def _loops(loops: LoopsState) -> str:
+    lines = ["*Could the team run without you?* (last four weeks)"]
+    if loops.held:
+        lines.append(f"Hand-offs that held: {loops.held.good} of {loops.held.total} ({loops.held.share:.0%})")
+    else:
+        lines.append("Hand-offs that held: none followed up yet")
+    if loops.autonomy:
+        made = loops.autonomy
+        lines.append(f"Decisions the team made without you: {made.good} of {made.total} ({made.share:.0%})")
+    if loops.last_absence:
+        lines.append(f"Last absence: {WAITED[loops.last_absence]}")
+    if loops.waiting_handoffs or loops.waiting_decisions:
+        lines.append(
+            f"Still to ask about: {loops.waiting_handoffs} hand-off{'s' if loops.waiting_handoffs != 1 else ''}, "
+            f"{loops.waiting_decisions} decision{'s' if loops.waiting_decisions != 1 else ''}"
+        )
+    return "\n".join(lines)
 
 
 def _coding(env: Environment, state: HomeState) -> str:

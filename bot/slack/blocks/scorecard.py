@@ -60,10 +60,20 @@ def scorecard_message(
     if card.highlights:
         quotes = "\n".join(quoted(m.text, names, HIGHLIGHT_MAX) for m in card.highlights)
         blocks.append(section(f"*In your own words*\n{quotes}"))
-    balance = render(env, "scorecard_balance.md.j2", card=card, verdicts=VERDICT_WORDS, rule=round(RULE_OF_THUMB * 100))
+    balance = render(
+        env,
+        "scorecard_balance.md.j2",
+        card=card,
+        verdicts=VERDICT_WORDS,
+        rule=round(RULE_OF_THUMB * 100),
+        waited=WAITED,
+    )
     blocks += [section(balance), divider(), section(f"*One focus for next week:* {card.focus.text}")]
     blocks.append(context(_focus_line(card)))
     return text, blocks
+
+
+WAITED = {"nothing": "nothing waited", "decisions": "a decision or two waited", "fire": "a fire waited"}
 
 
 def _focus_line(card: Scorecard) -> str:
