@@ -71,11 +71,11 @@ def assert_friendly(text: str, naming: str) -> None:
     assert "Recorded" not in text, text
 
 
-def nothing_confirmed(slack: SlackAPIServer, session_factory: sessionmaker[Session]) -> bool:
-    """Whether no "Recorded: …" confirmation reached the lead (once whatever was queued is sent)."""
+def confirmed(slack: SlackAPIServer, session_factory: sessionmaker[Session]) -> bool:
+    """Whether a "Recorded: …" confirmation reached the lead (once whatever was queued is sent)."""
     wait_until(lambda: queue_settled(session_factory))
     sent = [*slack.calls("chat.postMessage"), *slack.calls("response_url")]
-    return not any(str(call.params.get("text", "")).startswith("Recorded") for call in sent)
+    return any(str(call.params.get("text", "")).startswith("Recorded") for call in sent)
 
 
 def handoff_command(requests: SlackRequests, slack: SlackAPIServer, text: str) -> str:
@@ -193,7 +193,7 @@ def test_a_handoff_command_the_app_cannot_use_is_answered_kindly_and_stores_noth
     case.prepare(slack)
     assert_friendly(handoff_command(requests, slack, case.text), case.naming)
     assert stored(session_factory) == (0, 0)
-    assert nothing_confirmed(slack, session_factory)
+    assert not confirmed(slack, session_factory)
 
 
 def test_a_by_that_is_not_a_date_stays_in_the_what_and_the_handoff_is_due_in_a_week(
@@ -213,7 +213,7 @@ def test_a_decision_due_in_the_past_is_answered_kindly_and_stores_nothing(
 ) -> None:
     assert_friendly(decision_command(requests, "which vendor we pick by 2026-01-05"), "is in the past")
     assert stored(session_factory) == (0, 0)
-    assert nothing_confirmed(slack, session_factory)
+    assert not confirmed(slack, session_factory)
 
 
 def test_decision_alone_opens_its_modal_and_stores_nothing(
@@ -276,7 +276,7 @@ def test_a_modal_the_app_cannot_use_stays_open_with_the_reason_by_its_field_and_
     assert list(errors) == [case.field], errors
     assert_friendly(errors[case.field], case.naming)
     assert stored(session_factory) == (0, 0)
-    assert nothing_confirmed(slack, session_factory)
+    assert not confirmed(slack, session_factory)
 
 
 @pytest.mark.parametrize(
@@ -301,7 +301,7 @@ def test_the_same_modals_filled_in_well_are_stored(
     response = requests.view_submission(callback_id, values, private_metadata=metadata)
     assert (response.status, response.body) == (200, "")
     assert stored(session_factory) == after
-    assert not nothing_confirmed(slack, session_factory)
+    assert confirmed(slack, session_factory)
 
 
 # ---------------------------------------------------------------- a follow-up's answer buttons
@@ -326,10 +326,12 @@ def followup(lead: str, requests: SlackRequests, slack: SlackAPIServer, days: Da
     requests.command("/handoff", f"<@{SAM}|sam> the checklist by 2026-12-02")
     assert "Recorded: *the checklist*" in answer_text(slack, answered + 1)
     days.through(TODAY, date(2026, 12, 2))
-    return days.followups()[0]
+    [asked] = days.followups()
+    return asked
 
 
 def state_of(followup: Call, slack: SlackAPIServer, session_factory: sessionmaker[Session]) -> HandoffState:
+    """The hand-off and its follow-up as they stand, once whatever was queued is sent."""
     wait_until(lambda: queue_settled(session_factory))
     ts = (followup.response or {})["ts"]
     with session_factory() as session:
@@ -362,7 +364,7 @@ def redrawn(
 
 
 def press(requests: SlackRequests, slack: SlackAPIServer, followup: Call, action_id: str, user_id: str = LEAD) -> str:
-    """A click on one of the follow-up's buttons; the ephemeral answer it got, if any."""
+    """A click on one of the follow-up's buttons, by `user_id`; the ephemeral answer it got."""
     answered, response = len(slack.calls("response_url")), followup.response or {}
     requests.message_button(
         action_id,

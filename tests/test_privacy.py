@@ -203,6 +203,9 @@ def test_a_workspace_that_never_installed_the_app_gets_an_answer_and_nothing_els
     assert stranger.event({**base, "subtype": "message_deleted", "deleted_ts": first}).status == 200
     stranger.message_button(SHARE_ACTION, f"{entry_id}:1", channel=DM, message_ts="1.1", user_id=LEAD)
     stranger.view_submission(FORGET_CALLBACK, {}, user_id=LEAD)
+    assert stranger.command("/handoff", "<@U0SAM|sam> the release checklist", user_id=LEAD).status == 200
+    assert stranger.command("/decision", "which queue to use", user_id=LEAD).status == 200
+    stranger.message_button("followup_answer_held", "1", channel=DM, message_ts="1.1", user_id=LEAD)
 
     assert everything(engine) == before
     assert len(slack.calls()) == calls  # not even auth.test or users.info

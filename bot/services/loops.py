@@ -80,7 +80,7 @@ def check_person(profile: SlackProfile, team_id: str, user_id: str, role: str) -
     if profile.team_id not in (None, team_id):
         raise WrongField(f"The {role} has to be in this workspace.", "who")
     if profile.user_id == user_id:
-        raise WrongField(f"The {role} is someone else: pick a person on your team.", "who")
+        raise WrongField(f"The {role} has to be someone else: pick a person on your team.", "who")
     return profile.user_id
 
 
@@ -218,7 +218,9 @@ class DayPlanner:
         self.absences = store.unasked_absences(session, ids, earliest - rules.RETURN_WINDOW)
         quarters = sorted({rules.quarter_of(earliest), rules.quarter_of(latest)})
         self.reviewed = store.reviewed_quarters(session, ids, quarters)
-        self.first_prompts = store.first_prompts(session, ids)
+        # Only leads without this quarter's review need their first prompt: on most days that is nobody.
+        unreviewed = [i for i in ids if any((i, quarter) not in self.reviewed for quarter in quarters)]
+        self.first_prompts = store.first_prompts(session, unreviewed) if unreviewed else {}
 
     def today(self, lead: Lead, day: date, timezone: str) -> Due | None:
         """The one loop question for the lead's day: back from an absence, the quarter's list, or a follow-up."""
@@ -328,18 +330,13 @@ class Asked:
 
 def asked(session: Session, team_id: str, user_id: str, delivery_id: int, now: datetime) -> Asked:
     """The follow-up a click or a modal refers to, if it was sent to this person; refused otherwise."""
-    delivery = session.get(Delivery, delivery_id)
-    lead = session.get(Lead, delivery.lead_id) if delivery is not None and delivery.lead_id else None
-    if (
-        delivery is None
-        or lead is None
-        or delivery.kind != Kind.FOLLOWUP
-        or (lead.team_id, lead.user_id)
-        != (
-            team_id,
-            user_id,
-        )
-    ):
+    found = session.get(Delivery, delivery_id)
+    # Locked as the courier locks a send it records (its lead, then the delivery): an answer that lands while the
+    # message is being sent waits for the record, then asks for a redraw the record cannot overwrite.
+    lead = session.get(Lead, found.lead_id, with_for_update=True) if found is not None and found.lead_id else None
+    delivery = session.get(Delivery, delivery_id, with_for_update=True, populate_existing=True) if lead else None
+    theirs = lead is not None and (lead.team_id, lead.user_id) == (team_id, user_id)
+    if delivery is None or lead is None or delivery.kind != Kind.FOLLOWUP or not theirs:
         raise UserFacingError(NOT_YOURS)
     loop = str(json.loads(delivery.payload or "{}").get("loop", ""))
     today = local_date_of(now, lead_timezone(lead, workspace_of(session, lead)))

@@ -8,14 +8,19 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import (
+    Absence,
+    AreaReview,
+    Decision,
     Delivery,
     Diagnostic,
     EntryCategory,
+    Handoff,
     ImpactEntry,
     Lead,
     PaceSlot,
     ProcessedEvent,
     Reply,
+    SoloArea,
     Workspace,
 )
 
@@ -33,6 +38,8 @@ def delete_workspace(session: Session, team_id: str) -> None:
     session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(entries)))
     session.execute(delete(Reply).where(Reply.lead_id.in_(leads)))
     session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id.in_(leads)))
+    for loop in (SoloArea, AreaReview, Absence, Decision, Handoff):
+        session.execute(delete(loop).where(loop.lead_id.in_(leads)))
     session.execute(delete(Diagnostic).where(Diagnostic.lead_id.in_(leads)))
     session.execute(delete(Delivery).where(Delivery.team_id == team_id))
     session.execute(delete(Lead).where(Lead.team_id == team_id))

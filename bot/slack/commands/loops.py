@@ -16,7 +16,8 @@ from slack_bolt.context.respond import Respond
 from bot.coaching.loops import DEFAULT_DUE, LoopError, split_due_date
 from bot.services import loops
 from bot.services.errors import UserFacingError
-from bot.services.loops import Recorded
+from bot.services.loops import Recorded, WrongField
+from bot.services.ports import SlackProfile, Unreachable
 from bot.slack.blocks.loops import day, decision_modal, handoff_modal, person
 from bot.slack.deps import AppDeps, deps_of
 from bot.slack.handling import guarded
@@ -42,7 +43,7 @@ def handoff(command: dict[str, Any], context: BoltContext, respond: Respond) -> 
         found = MENTION.match(text)
         if found is None:
             raise UserFacingError(f"Who did you hand it to? Start with an @mention. {HANDOFF_USAGE}")
-        delegate = deps.gateway.user_profile(found[1])  # asked before the unit of work opens
+        delegate = look_up(deps, found[1])  # asked before the unit of work opens
         what, due_on = _what_and_date(found[2], today)
         with deps.session_factory.begin() as session:
             recorded = loops.record_handoff(
@@ -86,6 +87,14 @@ def decision_form(command: dict[str, Any], context: BoltContext, respond: Respon
         deps.gateway.open_view(command["trigger_id"], decision_modal("", due))
 
     guarded(respond, context, work)
+
+
+def look_up(deps: AppDeps, user_id: str) -> SlackProfile:
+    """A delegate or owner as Slack knows them; someone Slack can't find is the lead's to fix, not a retry."""
+    try:
+        return deps.gateway.user_profile(user_id)
+    except Unreachable:
+        raise WrongField("I couldn't find that person in this workspace: pick someone else.", "who") from None
 
 
 def handoff_recorded(recorded: Recorded) -> str:

@@ -11,11 +11,9 @@ from slack_bolt import Ack, BoltContext
 
 from bot.delivery import outbox
 from bot.services import loops
-from bot.services.errors import UserFacingError
-from bot.services.ports import SlackError, Unreachable
 from bot.slack.blocks.kit import section
 from bot.slack.blocks.loops import read_modal
-from bot.slack.commands.loops import decision_recorded, handoff_recorded
+from bot.slack.commands.loops import decision_recorded, handoff_recorded, look_up
 from bot.slack.deps import deps_of
 from bot.slack.handling import friendly_message
 from bot.slack.payloads import actor, parse_id
@@ -34,7 +32,7 @@ def submit_handoff(ack: Ack, view: dict[str, Any], context: BoltContext) -> None
         ack(response_action="errors", errors={"who": "Pick the person who owns it now."})
         return
     try:
-        delegate = deps.gateway.user_profile(fields["who"])  # asked before the unit of work opens
+        delegate = look_up(deps, fields["who"])  # asked before the unit of work opens
         with deps.session_factory.begin() as session:
             recorded = loops.record_handoff(
                 session,
@@ -50,11 +48,8 @@ def submit_handoff(ack: Ack, view: dict[str, Any], context: BoltContext) -> None
                 source_id=source_id,
             )
             _tell(session, team_id, user_id, handoff_recorded(recorded), deps.clock())
-    except (UserFacingError, SlackError) as error:
-        ack(response_action="errors", errors={_field_of(error): _told(error)})
-        return
     except Exception as error:  # the modal stays open with the reason, and nothing was saved
-        ack(response_action="errors", errors={"what": friendly_message(error)})
+        ack(response_action="errors", errors={_field_of(error): friendly_message(error)})
         return
     deps.courier.wake()
     ack()
@@ -65,7 +60,7 @@ def submit_decision(ack: Ack, view: dict[str, Any], context: BoltContext) -> Non
     deps, (team_id, user_id) = deps_of(context), actor(context)
     fields = read_modal(_values(view))
     try:
-        owner = deps.gateway.user_profile(fields["who"]) if fields.get("who") else None
+        owner = look_up(deps, fields["who"]) if fields.get("who") else None
         with deps.session_factory.begin() as session:
             recorded = loops.record_decision(
                 session,
@@ -79,11 +74,8 @@ def submit_decision(ack: Ack, view: dict[str, Any], context: BoltContext) -> Non
                 deps.clock(),
             )
             _tell(session, team_id, user_id, decision_recorded(recorded), deps.clock())
-    except (UserFacingError, SlackError) as error:
-        ack(response_action="errors", errors={_field_of(error): _told(error)})
-        return
-    except Exception as error:
-        ack(response_action="errors", errors={"what": friendly_message(error)})
+    except Exception as error:  # the modal stays open with the reason, and nothing was saved
+        ack(response_action="errors", errors={_field_of(error): friendly_message(error)})
         return
     deps.courier.wake()
     ack()
@@ -145,10 +137,4 @@ def _date(text: str) -> date:
 
 def _field_of(error: Exception) -> str:
     """The field a complaint belongs next to: a person Slack can't find is the `who`."""
-    return error.field if isinstance(error, loops.WrongField) else "who" if isinstance(error, SlackError) else "what"
-
-
-def _told(error: Exception) -> str:
-    if isinstance(error, Unreachable):
-        return "I couldn't find that person in this workspace: pick someone else."
-    return friendly_message(error)
+    return error.field if isinstance(error, loops.WrongField) else "what"
