@@ -45,11 +45,11 @@ def verdict(ownership: str, pull: str) -> str:
         raise DiagnosticError("Pick one answer for each question.")
     if pull == "hiding":  # whoever could own the code, the avoided conversation is the real work
         return "face_it"
-    if pull == "leverage":
-        return "pair"
-    if pull == "strategic" and ownership == "no":
-        return "go"
-    return "delegate"  # the urge is for the feeling of shipping, or someone else could own it
+    if ownership == "no" and pull != "leverage":
+        return "go"  # nobody else could: timeboxed (and, to scratch an itch, with someone brought in)
+    if pull == "leverage" or ownership == "with_support":
+        return "pair"  # to teach, or because they could own it with you beside them
+    return "delegate"  # someone else could own it outright
 
 
 def parse_hours(text: str) -> float | None:

@@ -13,16 +13,16 @@ NOW = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
 EXPECTED = {
     ("no", "strategic"): "go",
     ("yes", "strategic"): "delegate",
-    ("with_support", "strategic"): "delegate",
+    ("with_support", "strategic"): "pair",
     ("no", "leverage"): "pair",
     ("yes", "leverage"): "pair",
     ("with_support", "leverage"): "pair",
     ("no", "hiding"): "face_it",
     ("yes", "hiding"): "face_it",
     ("with_support", "hiding"): "face_it",
-    ("no", "dopamine"): "delegate",
+    ("no", "dopamine"): "go",
     ("yes", "dopamine"): "delegate",
-    ("with_support", "dopamine"): "delegate",
+    ("with_support", "dopamine"): "pair",
 }
 
 

@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack.blocks.diagnostic import ELEMENT, FIELDS, MODAL_CALLBACK, OUTCOME_ACTIONS
+from bot.coaching.diagnostic import Answers, check_answers
+from bot.services.diagnostics import Verdict
+from bot.slack.blocks.diagnostic import ELEMENT, FIELDS, MODAL_CALLBACK, OUTCOME_ACTIONS, verdict_message
+from bot.slack.text import make_environment
 from bot.store.models import Diagnostic, Lead
 from tests.coaching.test_diagnostic import EXPECTED
 from tests.slack_api import SlackAPIServer
@@ -18,10 +21,25 @@ from tests.support import Clock, SlackRequests, wait_until
 
 LEAD = "U0LEAD"
 HEADLINES = {
-    "go": "Go ahead, timeboxed.",
+    "go": "Go ahead, timeboxed",
     "pair": "Pair, and let them drive.",
     "face_it": "Face the conversation first.",
     "delegate": "Delegate it.",
+}
+# Each of the twelve answer pairs: the verdict's headline and the reason it gives, in the words the lead chose.
+VERDICT_TEXTS = {
+    ("no", "strategic"): ("*Go ahead, timeboxed.*", "only you can crack this and nobody else could own it"),
+    ("yes", "strategic"): ("*Delegate it.*", "What only you know belongs in a note for them"),
+    ("with_support", "strategic"): ("*Pair, and let them drive.*", "knowledge to hand over, not code to write"),
+    ("no", "hiding"): ("*Face the conversation first.*", "a comfortable place to hide"),
+    ("yes", "hiding"): ("*Face the conversation first.*", "a comfortable place to hide"),
+    ("with_support", "hiding"): ("*Face the conversation first.*", "a comfortable place to hide"),
+    ("no", "leverage"): ("*Pair, and let them drive.*", "Teaching is the best reason"),
+    ("yes", "leverage"): ("*Pair, and let them drive.*", "Teaching is the best reason"),
+    ("with_support", "leverage"): ("*Pair, and let them drive.*", "Teaching is the best reason"),
+    ("no", "dopamine"): ("*Go ahead, timeboxed, and bring someone in.*", "so next time someone could"),
+    ("yes", "dopamine"): ("*Delegate it.*", "share in the team's wins, not to take their work"),
+    ("with_support", "dopamine"): ("*Pair, and let them drive.*", "without taking the second from them"),
 }
 
 
@@ -41,6 +59,21 @@ def values(task: str | None, ownership: str | None, pull: str | None, hours: str
 def diagnostics(session_factory: sessionmaker[Session]) -> list[Diagnostic]:
     with session_factory() as session:
         return list(session.scalars(select(Diagnostic).order_by(Diagnostic.id)))
+
+
+@pytest.mark.parametrize(("answers", "expected"), VERDICT_TEXTS.items(), ids=[f"{o}-{p}" for o, p in VERDICT_TEXTS])
+def test_each_answer_pair_gets_a_verdict_text_that_fits_it(answers: tuple[str, str], expected: tuple[str, str]) -> None:
+    ownership, pull = answers
+    answered = check_answers("the retry logic", ownership, pull, "3")
+    assert isinstance(answered, Answers)
+    shown = Verdict(1, "the retry logic", ownership, pull, 3.0, answered.verdict, None)
+    _, blocks = verdict_message(make_environment(), shown)
+    body = blocks[1]["text"]["text"]
+    headline, reason = expected
+    assert body.startswith(headline)
+    assert reason in body
+    assert ("owned by <name>" in body) == (answered.verdict == "delegate")  # a hand-off only when someone could own it
+    assert "*Next step:*" in body
 
 
 def test_the_command_opens_the_modal_with_the_task_filled_in(requests: SlackRequests, slack: SlackAPIServer) -> None:
@@ -69,7 +102,7 @@ def test_each_pull_and_ownership_answer_gets_its_verdict_in_the_dm(
     [posted] = slack.wait_for("chat.postMessage")
     assert posted.params["channel"] == LEAD
     body = posted.params["blocks"][1]["text"]["text"]
-    assert body.startswith(f"*{HEADLINES[expected]}*")
+    assert body.startswith(f"*{HEADLINES[expected]}")
     assert "*Next step:*" in body
     assert ("Outcome: Rewrite the cache layer" in body) == (expected == "delegate")
     [stored] = diagnostics(session_factory)
