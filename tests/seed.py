@@ -16,6 +16,7 @@ from bot.store.models import (
     Delivery,
     Diagnostic,
     EntryCategory,
+    FilingMemory,
     Handoff,
     ImpactEntry,
     Reply,
@@ -130,3 +131,8 @@ def add_loops(session: Session, lead_id: int, at: datetime) -> None:
     session.add(review)
     session.flush()
     session.add(SoloArea(review_id=review.id, lead_id=lead_id, text="billing reconciliation", created_at=at))
+
+
+def add_memory(session: Session, lead_id: int) -> None:
+    """What one refiled entry taught the lead's filing."""
+    session.add(FilingMemory(lead_id=lead_id, word="shadowed", category="mentoring", weight=1))

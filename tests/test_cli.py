@@ -159,7 +159,7 @@ def test_summary_prints_a_scorecard_and_a_digest_from_the_database(tmp_path: Pat
     )
     assert card.returncode == 0, card.stderr
     assert card.stdout.startswith("Your week, 16–22 Nov 2026")
-    assert "*2 moments* of invisible impact" in card.stdout
+    assert "*2 leadership moments*" in card.stdout
     assert "Unblocking" in card.stdout
     assert "██" in card.stdout
     assert "> unblocked the release 🚀" in card.stdout

@@ -20,7 +20,7 @@ from bot.coaching.mentions import readable
 from bot.services.errors import UserFacingError
 from bot.services.export import brag_markdown, export_json, lead_record
 from bot.store.models import Base, Delivery, Diagnostic, EntryCategory, Handoff, ImpactEntry, Lead, Reply, Workspace
-from tests.seed import add_loops
+from tests.seed import add_loops, add_memory
 
 TEAM = "T0TEAM"
 OTHER_TEAM = "T0OTHER"
@@ -39,6 +39,7 @@ TABLES = (
     "absences",
     "area_reviews",
     "solo_areas",
+    "filing_memory",
 )
 
 # (when, stored text, categories, shareable, where the brag document files it). The lead is in Tokyo (UTC+9).
@@ -166,6 +167,7 @@ def seed(session_factory: sessionmaker[Session]) -> None:
                 )
             )
         add_loops(session, lead.id, datetime(2026, 11, 10, 3, tzinfo=UTC))
+        add_memory(session, lead.id)
         # The digest delivery belongs to the workspace, not to the lead.
         session.add(Delivery(team_id=TEAM, kind="digest", period_key="2026-W47", recipient="C0DIGEST"))
         # Everyone else's rows, which must never appear in the lead's export.
@@ -243,6 +245,7 @@ def test_json_holds_every_column_of_every_row_of_the_lead_and_nothing_else(seede
         "absences": 1,
         "area_reviews": 1,
         "solo_areas": 1,
+        "filing_memory": 1,
     }
     for name, rows in expected.items():
         columns = set(Base.metadata.tables[name].columns.keys())
@@ -290,8 +293,8 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(seeded: sessionmaker[Se
     finally:
         event.remove(engine, "before_cursor_execute", count)
     # lead, workspace, entries, diagnostics, the loops' five tables, mentioned names, categories, replies,
-    # deliveries: however many rows.
-    assert len(statements) <= 13, statements
+    # deliveries, filing memory: however many rows.
+    assert len(statements) <= 14, statements
 
 
 def test_an_unknown_lead_is_a_friendly_error(seeded: sessionmaker[Session]) -> None:

@@ -129,10 +129,14 @@ def test_the_scorecard_shows_a_hand_computed_week_with_its_chart(
     [card] = scorecards(slack)
     text = message_text(card)
     assert card["channel"] == slack.dm_channel_id(LEAD)
-    assert "*5 moments* of invisible impact, 3 more than last week (2)" in text
+    # The headline counts leadership: four this week (all but the cache fix), two last week; hands-on beside it.
+    assert "*4 leadership moments*, 2 more than last week (2) · 1 hands-on · 0 unfiled." in text
     assert "Streak: *4 weeks* in a row" in text
     assert "Prompts: 4 sent, 2 answered, 1 skipped." in text  # Friday's, sent with the scorecard, is next week's
-    assert "4 leadership moments, 1 hands-on: 80% leadership against the 70/30 rule of thumb" in text
+    assert (
+        "*Leadership and hands-on, counted in moments (not hours):* 4 leadership, 1 hands-on: 80% leadership, "
+        "10 points above the 70/30 rule of thumb." in text
+    )
     assert "*Coding urges checked:* 2 (4.5 h estimated): go ahead 1, delegate 1." in text
     # Four weeks, 24 Oct to 20 Nov: two hand-offs held and one came back; the team or the owner made three of the
     # four decisions made; the latest absence first.

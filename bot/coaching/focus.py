@@ -44,5 +44,10 @@ FOCUS: Mapping[str, Focus] = {
             THREE_HATS,
         ),
         Focus("hiring_onboarding", "Ask the newest person what confused them most, and fix the first thing.", LEVERAGE),
+        Focus(
+            "hands_on",
+            "Give away one coding task you would have taken, and spend those hours on a review or a design.",
+            LEVERAGE,
+        ),
     )
 }

@@ -19,6 +19,8 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
+from bot.coaching.ideas import AUDIENCES, IDEAS
+
 __all__ = [
     "MAX_CHOICES",
     "MAX_CHOICE_CHARS",
@@ -59,7 +61,8 @@ TEMPLATE_VARIABLES = frozenset({"first_name", "weekday", "last_week"})
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _FILE_KEYS = frozenset({"theme", "title", "prompts"})
 _PROMPT_KEYS = frozenset({"id", "source", "text", "why"})
-_OPTIONAL_PROMPT_KEYS = frozenset({"choices"})
+_OPTIONAL_PROMPT_KEYS = frozenset({"choices", "ideas", "audience", "span"})
+SPANS = ("day", "week")  # a prompt about today, or about the week (sent only on the lead's scorecard day)
 
 
 class PromptLibraryError(ValueError):
@@ -114,6 +117,9 @@ class Prompt:
     text: str
     why: str
     choices: tuple[str, ...] = ()
+    ideas: tuple[str, ...] = ()  # keys of bot.coaching.ideas.IDEAS
+    audience: str | None = None  # a key of bot.coaching.ideas.AUDIENCES: only for leads it holds for
+    span: str = "day"  # one of SPANS
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,12 @@ def _entry_problems(entry: object, env: jinja2.Environment) -> list[str]:
         problems.extend(_why_problems(entry["why"]))
     if "choices" in entry:
         problems.extend(_choices_problems(entry["choices"]))
+    if "ideas" in entry:
+        problems.extend(_ideas_problems(entry["ideas"]))
+    if "audience" in entry and entry["audience"] not in AUDIENCES:
+        problems.append(f"unknown audience {entry['audience']!r}; expected one of {sorted(AUDIENCES)}")
+    if "span" in entry and entry["span"] not in SPANS:
+        problems.append(f"unknown span {entry['span']!r}; expected one of {list(SPANS)}")
     if "text" in entry:
         problems.extend(_template_problems(env, entry["text"]))
     return problems
@@ -317,6 +329,13 @@ def _choices_problems(value: object) -> list[str]:
     return problems
 
 
+def _ideas_problems(value: object) -> list[str]:
+    """Problems with the ideas a prompt carries: a non-empty list of known idea keys."""
+    if not isinstance(value, list) or not value or not all(isinstance(idea, str) for idea in value):
+        return ["'ideas' must be a non-empty array of idea keys (bot/coaching/ideas.py)"]
+    return [f"unknown idea {idea!r} (see bot/coaching/ideas.py)" for idea in value if idea not in IDEAS]
+
+
 def _template_problems(env: jinja2.Environment, value: object) -> list[str]:
     """Problems with a prompt text template: syntax, unknown names, or failing/too long renders."""
     problems = _text_problems("text", value, MAX_RENDERED_CHARS * 2)
@@ -368,4 +387,7 @@ def _make_prompt(entry: Mapping[str, Any], theme: str, theme_title: str) -> Prom
         text=entry["text"],
         why=entry["why"],
         choices=tuple(entry.get("choices", ())),
+        ideas=tuple(entry.get("ideas", ())),
+        audience=entry.get("audience"),
+        span=entry.get("span", "day"),
     )

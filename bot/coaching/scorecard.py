@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.coaching.categories import CATEGORIES
+from bot.coaching.categories import CATEGORIES, label
 from bot.coaching.diagnostic import VERDICTS
 from bot.coaching.focus import FOCUS, Focus
 from bot.coaching.loops import Rate, autonomy_rate, held_rate
@@ -27,6 +27,12 @@ class Moment:
     created_at: datetime
     text: str
     categories: frozenset[str]
+    minutes: int | None = None  # "about how long?", when the lead said
+
+    @property
+    def is_leadership(self) -> bool:
+        """Filed under any leadership category (pairing that teaches is leverage, even with hands on code)."""
+        return bool(self.categories - {"hands_on"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class WeekFacts:
     prompts_answered: int
     prompts_skipped: int
     coding: Sequence[CodingRun]
+    last_week_leadership: int = 0  # leadership moments last week
     handoffs: Sequence[str] = ()  # the status of each hand-off answered in the last four weeks
     decided_by: Sequence[str] = ()  # who made each decision decided in the last four weeks
     absences: Sequence[str] = ()  # what waited, after the latest absences, newest first
@@ -59,16 +66,33 @@ class WeekFacts:
 
 @dataclass(frozen=True)
 class Split:
-    """Leadership against hands-on moments, for the 70/30 rule of thumb."""
+    """Leadership against hands-on work, for the 70/30 rule of thumb: in hours when the lead gave any, else in
+    moments (and the scorecard says which)."""
 
-    leadership: int
+    leadership: int  # moments
     hands_on: int
+    leadership_hours: float = 0.0
+    hands_on_hours: float = 0.0
+    timed: int = 0  # moments (and coding runs done by hand) that came with a time
+
+    @property
+    def by_hours(self) -> bool:
+        """Whether the split weighs time rather than counting moments."""
+        return self.timed > 0 and self.leadership_hours + self.hands_on_hours > 0
 
     @property
     def leadership_share(self) -> float | None:
-        """Leadership moments as a share of all classified moments."""
+        """Leadership as a share of the classified work: of the hours when known, else of the moments."""
+        if self.by_hours:
+            return self.leadership_hours / (self.leadership_hours + self.hands_on_hours)
         total = self.leadership + self.hands_on
         return self.leadership / total if total else None
+
+    @property
+    def points_from_rule(self) -> int | None:
+        """Percentage points above (positive) or below (negative) the 70% of the rule of thumb."""
+        share = self.leadership_share
+        return None if share is None else round(share * 100) - round(RULE_OF_THUMB * 100)
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,9 @@ class Scorecard:
     week: str
     total: int
     last_week_total: int
+    leadership: int  # the headline: moments filed under a leadership category
+    last_week_leadership: int
+    unfiled: int
     by_category: Sequence[tuple[str, int, int]]  # (key, this week, last week), busiest first
     highlights: Sequence[Moment]
     split: Split
@@ -107,6 +134,7 @@ class Scorecard:
     streak: int
     disappearance: Disappearance
     focus: Focus
+    focus_reason: str  # why this focus, in the lead's own figures
 
     @property
     def is_empty(self) -> bool:
@@ -119,13 +147,18 @@ def build_scorecard(facts: WeekFacts, week_number: int) -> Scorecard:
     this_week = Counter(category for moment in facts.moments for category in moment.categories)
     shown = sorted(set(this_week) | {k for k, v in facts.last_week.items() if v}, key=lambda k: (-this_week[k], k))
     fortnight = this_week + Counter(facts.last_week)
+    the_split = split(facts.moments, facts.coding)
+    chosen, reason = choose_focus(the_split, this_week, facts.last_week, facts.earlier_fortnight, week_number)
     return Scorecard(
         week=facts.week,
         total=len(facts.moments),
         last_week_total=facts.last_week_total,
+        leadership=sum(m.is_leadership for m in facts.moments),
+        last_week_leadership=facts.last_week_leadership,
+        unfiled=sum(not m.categories for m in facts.moments),
         by_category=[(key, this_week[key], facts.last_week.get(key, 0)) for key in shown],
         highlights=highlights(facts.moments),
-        split=split(facts.moments),
+        split=the_split,
         coding_by_verdict={key: sum(run.verdict == key for run in facts.coding) for key in VERDICTS},
         coding_hours=sum(run.hours or 0.0 for run in facts.coding),
         prompts_sent=facts.prompts_sent,
@@ -140,7 +173,8 @@ def build_scorecard(facts: WeekFacts, week_number: int) -> Scorecard:
             context=fortnight["context"],
             earlier_total=sum(facts.earlier_fortnight.get(k, 0) for k in DISAPPEARANCE),
         ),
-        focus=focus(fortnight + Counter(facts.earlier_fortnight), week_number),
+        focus=chosen,
+        focus_reason=reason,
     )
 
 
@@ -167,15 +201,61 @@ def highlights(moments: Sequence[Moment], limit: int = HIGHLIGHTS) -> list[Momen
     return sorted(chosen, key=lambda m: m.created_at)
 
 
-def split(moments: Sequence[Moment]) -> Split:
-    """An entry with any leadership category counts as leadership (pairing that teaches is leverage)."""
-    leadership = sum(bool(m.categories - {"hands_on"}) for m in moments)
-    hands_on = sum(m.categories == {"hands_on"} for m in moments)
-    return Split(leadership, hands_on)
+def split(moments: Sequence[Moment], coding: Sequence[CodingRun] = ()) -> Split:
+    """Leadership against hands-on moments, and hours where the lead gave them: an entry's "about how long?", and
+    the estimate of a coding urge they then did themselves. Moments without a time count at the average of those
+    with one, so a week half timed is not read as half empty."""
+    leadership = [m for m in moments if m.is_leadership]
+    hands_on = [m for m in moments if m.categories == {"hands_on"}]
+    timed = [m.minutes for m in (*leadership, *hands_on) if m.minutes]
+    coded = [run.hours for run in coding if run.outcome == "myself" and run.hours]
+    if not timed and not coded:
+        return Split(len(leadership), len(hands_on))
+    average = sum(timed) / len(timed) / 60 if timed else 0.0
+
+    def hours(group: Sequence[Moment]) -> float:
+        return sum(m.minutes / 60 if m.minutes else average for m in group)
+
+    return Split(
+        len(leadership),
+        len(hands_on),
+        leadership_hours=hours(leadership),
+        hands_on_hours=hours(hands_on) + sum(coded),
+        timed=len(timed) + len(coded),
+    )
 
 
-def focus(recent: Mapping[str, int], week_number: int) -> Focus:
-    """The focus for the weakest theme of the last four weeks; ties rotate week by week."""
+BALANCE_GAP = 10  # points below the rule of thumb at which the balance is the week's biggest gap
+
+
+def choose_focus(
+    the_split: Split,
+    this_week: Mapping[str, int],
+    last_week: Mapping[str, int],
+    earlier_fortnight: Mapping[str, int],
+    week_number: int,
+) -> tuple[Focus, str]:
+    """The focus for the biggest gap in the lead's own pattern, and why: the keyboard crowding out leading; else a
+    kind of work they did in the three weeks before and dropped this week; else the quietest theme of four weeks
+    (ties rotate week by week)."""
+    points = the_split.points_from_rule
+    if points is not None and points <= -BALANCE_GAP:
+        share = round((the_split.leadership_share or 0) * 100)
+        return FOCUS["hands_on"], f"{share}% of your week was leadership, {-points} points under 70"
+    before = Counter(last_week) + Counter(earlier_fortnight)  # three weeks
+    drops = {key: before[key] / 3 - this_week.get(key, 0) for key in LEADERSHIP if before[key] >= 2}
+    biggest = max(drops.items(), key=lambda item: (item[1], before[item[0]], item[0]), default=None)
+    if biggest is not None and biggest[1] >= 1:
+        key = biggest[0]
+        return FOCUS[
+            key
+        ], f"{label(key).capitalize()}: {before[key]} in the three weeks before, {this_week.get(key, 0)} this week"
+    quiet = quietest(Counter(this_week) + before, week_number)
+    return quiet, f"Your quietest theme lately: {label(quiet.category)}"
+
+
+def quietest(recent: Mapping[str, int], week_number: int) -> Focus:
+    """The focus for the weakest leadership category of four weeks; ties rotate week by week."""
     fewest = min(recent.get(key, 0) for key in LEADERSHIP)
     weakest = [key for key in LEADERSHIP if recent.get(key, 0) == fewest]
     return FOCUS[weakest[week_number % len(weakest)]]
@@ -212,17 +292,21 @@ def build_digest(
     total: int,
     last_week_total: int,
     shared: Sequence[SharedMoment],
+    last_by_category: Mapping[str, int] | None = None,
 ) -> Digest:
-    """Count the team's week; a small group gets no figures, so no one's own can be read off them."""
+    """Count the team's week; a small group gets no figures, so no one's own can be read off them. The theme of
+    the week is the busiest kind of leadership work; a tie goes to the one that grew most since last week."""
     enough = participants >= MIN_GROUP
-    ranked = sorted(((k, n) for k, n in by_category.items() if n), key=lambda item: (-item[1], item[0]))
-    leadership = [key for key, _ in ranked if key != "hands_on"]
+    before = last_by_category or {}
+    ranked = sorted(((k, n) for k, n in by_category.items() if n and k in CATEGORIES), key=lambda i: (-i[1], i[0]))
+    leadership = [(k, n) for k, n in ranked if k != "hands_on"]
+    theme = min(leadership, key=lambda i: (-i[1], -(i[1] - before.get(i[0], 0)), i[0]))[0] if leadership else None
     return Digest(
         week=week,
         participants=participants,
         total=total if enough else None,
         last_week_total=last_week_total if enough and last_participants >= MIN_GROUP else None,
         by_category=ranked if enough else [],
-        theme=leadership[0] if enough and leadership else None,
+        theme=theme if enough else None,
         shared=sorted(shared, key=lambda m: m.created_at),
     )

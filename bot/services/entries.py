@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot.coaching.categories import CATEGORIES
 from bot.coaching.classify import Rules, classify
+from bot.coaching.memory import adjusted, lessons, words_of
 from bot.services.errors import UserFacingError
 from bot.store import entries as store
+from bot.store.deliveries import PROMPT_KINDS
 from bot.store.leads import get_lead, get_or_create_lead, get_or_create_workspace
 from bot.store.models import Delivery, ImpactEntry, Lead, Reply, Status
 
@@ -72,6 +74,7 @@ class Draft:
     categories: tuple[str, ...]
     shareable: bool
     revision: int
+    minutes: int | None = None
 
 
 def shares_by_default(session: Session, team_id: str, user_id: str) -> bool:
@@ -139,7 +142,7 @@ def capture_message(
     beside = thread_ts or ts  # the acknowledgement goes in the thread of the message just sent
     if not appended:  # its words are this message's: filed without reading them back
         entry.text = text
-        categories = _known(classify(rules, text))
+        categories = _file(session, rules, lead.id, text)
         store.set_categories(session, entry.id, categories, new=True)
         if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
             delivery.status = Status.ANSWERED
@@ -196,6 +199,7 @@ def log_entry(
     delivery_id: int | None = None,
     categories: tuple[str, ...] = (),
     shareable: bool | None = None,
+    minutes: int | None = None,
 ) -> Filed:
     """Log an entry from /impact or a modal; no categories chosen means the rules file it."""
     if not text.strip():
@@ -212,11 +216,12 @@ def log_entry(
         source=source,
         shareable=lead.share_by_default if shareable is None else shareable,
         categories_by_lead=bool(categories),
+        minutes=minutes,
         created_at=now,
     )
     session.add(entry)
     session.flush()
-    filed_under = _known(categories) or _known(classify(rules, text))
+    filed_under = _known(categories) or _file(session, rules, lead.id, text)
     store.set_categories(session, entry.id, filed_under, new=True)
     if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
         delivery.status = Status.ANSWERED
@@ -225,10 +230,59 @@ def log_entry(
     )
 
 
+def log_choice(
+    session: Session,
+    rules: Rules,
+    team_id: str,
+    user_id: str,
+    delivery_id: int,
+    choice: str,
+    categories: tuple[str, ...],
+    now: datetime,
+) -> Filed:
+    """One tap on a prompt's quick answer: the choice is the lead's answer (filed under `categories`, the prompt
+    theme's, else by the rules), and a message in the prompt's thread adds to it. A second tap changes nothing."""
+    lead = get_lead(session, team_id, user_id, for_update=True)
+    delivery = session.get(Delivery, delivery_id)
+    if lead is None or delivery is None or delivery.lead_id != lead.id or delivery.kind not in PROMPT_KINDS:
+        raise UserFacingError("That prompt isn't yours, or it has been deleted.")
+    if delivery.channel is None or delivery.ts is None:
+        raise UserFacingError("That prompt is still on its way: try again in a moment.")
+    answered = store.dm_answer_to(session, delivery.id)
+    if answered is not None:
+        return _filed(session, answered, thread_ts=delivery.ts)
+    entry = ImpactEntry(
+        lead_id=lead.id,
+        delivery_id=delivery.id,
+        text=choice,
+        source="dm",
+        shareable=lead.share_by_default,
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    # The choice is the answer's first part, as if the lead had written it: a reply in the thread adds to it.
+    session.add(
+        Reply(
+            entry_id=entry.id,
+            lead_id=lead.id,
+            text=choice,
+            source="choice",
+            channel=delivery.channel,
+            message_ts=f"{delivery.ts}:choice",
+            created_at=now,
+        )
+    )
+    filed_under = _known(categories) or _file(session, rules, lead.id, choice)
+    store.set_categories(session, entry.id, filed_under, new=True)
+    delivery.status = Status.ANSWERED
+    return replace(_filed(session, entry, thread_ts=delivery.ts, categories=filed_under), fresh=True)
+
+
 def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
     """The entry as the edit modal shows it, for its own lead only."""
     entry = _owned(session, team_id, user_id, entry_id)
-    return Draft(entry.id, entry.text, _categories(session, entry.id), entry.shareable, entry.revision)
+    return Draft(entry.id, entry.text, _categories(session, entry.id), entry.shareable, entry.revision, entry.minutes)
 
 
 def correct(
@@ -241,15 +295,20 @@ def correct(
     shareable: bool,
     revision: int | None,
     now: datetime,
+    minutes: int | None = None,
 ) -> Filed:
-    """The lead's own categories and sharing choice for the words they saw (`revision`); their categories win over
-    the rules (none: the rules again)."""
+    """The lead's own categories, sharing choice and time for the words they saw (`revision`); their categories win
+    over the rules (none: the rules again)."""
     entry = _owned(session, team_id, user_id, entry_id)
     if shareable and revision != entry.revision:
         raise UserFacingError(CHANGED_SINCE)
     chosen = _known(categories)
+    before = _categories(session, entry.id)
     entry.categories_by_lead, entry.shareable, entry.edited_at = bool(chosen), shareable, now
-    store.set_categories(session, entry.id, chosen or classify(rules, entry.text))
+    entry.minutes = minutes
+    if chosen and set(chosen) != set(before):  # what they changed teaches the filing of their later entries
+        store.remember(session, entry.lead_id, lessons(words_of(entry.text), before, chosen))
+    store.set_categories(session, entry.id, chosen or _file(session, rules, entry.lead_id, entry.text))
     return _filed(session, entry)
 
 
@@ -321,7 +380,13 @@ def _refresh_text(session: Session, rules: Rules, entry: ImpactEntry, edited_at:
     if edited_at is not None:
         entry.edited_at = edited_at
     if not entry.categories_by_lead:
-        store.set_categories(session, entry.id, classify(rules, entry.text))
+        store.set_categories(session, entry.id, _file(session, rules, entry.lead_id, entry.text))
+
+
+def _file(session: Session, rules: Rules, lead_id: int, text: str) -> tuple[str, ...]:
+    """The rules' categories for these words, adjusted by what this lead's corrections taught."""
+    words = words_of(text)
+    return _known(adjusted(classify(rules, text), words, store.memory_of(session, lead_id, words)))
 
 
 def _categories(session: Session, entry_id: int) -> tuple[str, ...]:

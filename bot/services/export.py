@@ -37,6 +37,7 @@ from bot.store.models import (
     Delivery,
     Diagnostic,
     EntryCategory,
+    FilingMemory,
     Handoff,
     ImpactEntry,
     Lead,
@@ -67,6 +68,7 @@ class LeadRecord:
     absences: Sequence[Absence]
     area_reviews: Sequence[AreaReview]
     solo_areas: Sequence[tuple[str, SoloArea]]  # with their quarter
+    filing_memory: Sequence[FilingMemory]  # words of their refiled entries, and what each taught
     names: Mapping[str, str]  # display names of the workspace's leads mentioned in the texts
 
 
@@ -95,6 +97,7 @@ def lead_record(session: Session, team_id: str, user_id: str) -> LeadRecord:
         absences=absences,
         area_reviews=loop_store.reviews_of(session, lead.id),
         solo_areas=areas,
+        filing_memory=store.filing_memory_of(session, lead.id),
         names=display_names(session, team_id, sorted(mentioned)) if mentioned else {},
     )
 
@@ -112,6 +115,7 @@ def export_json(record: LeadRecord, now: datetime) -> str:
         (Absence, record.absences),
         (AreaReview, record.area_reviews),
         (SoloArea, [area for _, area in record.solo_areas]),
+        (FilingMemory, record.filing_memory),
     ]
     document: dict[str, Any] = {
         "format": FORMAT,

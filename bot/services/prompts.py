@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from jinja2 import Environment
 from sqlalchemy.orm import Session
 
-from bot.coaching.categories import label, quiet_themes
+from bot.coaching.categories import THEME_CATEGORIES, label, quiet_themes
 from bot.coaching.prompts import LastWeek, PromptContext, PromptLibrary, render_prompt
 from bot.coaching.schedule import is_too_late, local_date_of, next_occurrence
-from bot.coaching.selection import Choice, PromptHistory, choose_prompt, daily_seed
+from bot.coaching.selection import (
+    VERDICT_THEMES,
+    Choice,
+    PromptHistory,
+    choose_prompt,
+    daily_seed,
+    engagement,
+    needed_themes,
+    quiet_counts,
+)
 from bot.services import loops
 from bot.services.errors import UserFacingError
 from bot.services.schedules import lead_timezone, prompt_schedule
@@ -25,6 +35,8 @@ logger = logging.getLogger(__name__)
 GRACE = timedelta(hours=3)  # later than this, a prompt is skipped for the day: never a prompt at night
 LEASE = timedelta(minutes=5)  # a claim not marked sent after this long is retried by a later tick
 QUIET_WINDOW = timedelta(days=14)
+ENGAGEMENT_WINDOW = timedelta(weeks=12)  # answers read for the answer rate and length by theme
+ENGAGEMENT_PROMPTS = 60
 RESPONSES = {"skip": Status.SKIPPED, "reject": Status.REJECTED}
 
 
@@ -79,19 +91,41 @@ class _Planner:
         self.last_week_categories = store.categories_since(session, ids, week_ago)
         self.entries = store.entry_counts(session, ids, week_ago, now)
         self.answered = store.answered_counts(session, ids, week_ago, now)
+        self.lengths = store.answer_lengths(session, ids, now - ENGAGEMENT_WINDOW)
+        self.verdicts = store.recent_verdicts(session, ids, now - QUIET_WINDOW)
+        self.now = now
 
     def choose(self, lead: Lead, day: date) -> Choice | None:
-        """Today's prompt for this lead."""
+        """Today's prompt for this lead, from what their history says they need and answer."""
         rows = self.histories.get(lead.id, [])
-        scheduled = [prompt_id for prompt_id, kind, _ in rows if kind == Kind.PROMPT]
+        scheduled = [prompt_id for prompt_id, kind, _, _ in rows if kind == Kind.PROMPT]
         last = self.library.get(scheduled[-1]) if scheduled else None
+        recent = self.recent.get(lead.id, Counter())
+        history_days = (self.now - rows[0][3]).days if rows else 0
+        boosted = {t for v in self.verdicts.get(lead.id, ()) for t in VERDICT_THEMES.get(v, ())}
+        boosted |= {t for t, categories in THEME_CATEGORIES.items() if lead.focus and lead.focus in categories}
         history = PromptHistory(
-            seen=tuple(prompt_id for prompt_id, _, _ in rows),
-            rejected=frozenset(prompt_id for prompt_id, _, status in rows if status == Status.REJECTED),
+            seen=tuple(prompt_id for prompt_id, _, _, _ in rows),
+            rejected=frozenset(prompt_id for prompt_id, _, status, _ in rows if status == Status.REJECTED),
             last_theme=last.theme if last else None,
-            quiet_themes=quiet_themes(self.library.themes, self.recent.get(lead.id, {})),
+            quiet_themes=(
+                quiet_themes(self.library.themes, recent) if quiet_counts(history_days, recent) else frozenset()
+            ),
+            statuses=tuple(status for _, _, status, _ in rows),
+            needed_themes=needed_themes(recent),
+            engagement=engagement(
+                [(self._theme(prompt_id), status) for prompt_id, _, status, _ in rows[-ENGAGEMENT_PROMPTS:]],
+                [(self._theme(prompt_id), length) for prompt_id, length in self.lengths.get(lead.id, [])],
+                frozenset(boosted),
+            ),
+            audiences=frozenset(a for a in lead.audiences.split(",") if a),
+            scorecard_day=day.isoweekday() == lead.summary_weekday,
         )
         return choose_prompt(self.library, history, daily_seed(f"{lead.team_id}:{lead.user_id}", day))
+
+    def _theme(self, prompt_id: str) -> str:
+        prompt = self.library.get(prompt_id)
+        return prompt.theme if prompt else ""
 
     def outgoing(self, claim: Claim, lead: Lead, choice: Choice, day: date) -> OutgoingPrompt:
         """The message for a claimed delivery."""
@@ -226,6 +260,15 @@ def claim_reflection(
     if claim is None:
         raise UserFacingError("One prompt at a time, please: try again in a second.")
     return planner.outgoing(claim, lead, choice, day)
+
+
+def prompt_of(session: Session, team_id: str, user_id: str, delivery_id: int) -> str | None:
+    """The prompt id of a prompt sent to this lead (and no one else); None otherwise."""
+    delivery = session.get(Delivery, delivery_id)
+    lead = session.get(Lead, delivery.lead_id) if delivery and delivery.lead_id else None
+    if delivery is None or lead is None or (lead.team_id, lead.user_id) != (team_id, user_id):
+        return None
+    return delivery.prompt_id
 
 
 def respond_to_prompt(session: Session, team_id: str, user_id: str, delivery_id: int, response: str) -> Delivery:

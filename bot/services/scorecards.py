@@ -88,6 +88,7 @@ def outgoing_summaries(session: Session, pending: Sequence[Pending]) -> list[Out
     outgoing = []
     for item in pending:
         lead, card = item.lead, cards[(item.lead.id, item.until)]
+        lead.focus = card.focus.category  # the next week's prompts lean to it
         timezone = lead_timezone(lead, workspace_of(session, lead))
         outgoing.append(
             OutgoingSummary(
@@ -114,6 +115,7 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
     entries = store.entries_between(session, ids, start, until)
     last_week = store.category_counts(session, ids, start - WEEK, start)
     last_totals = entry_counts(session, ids, start - WEEK, start)
+    last_leadership = store.leadership_counts(session, ids, start - WEEK, start)
     earlier = store.category_counts(session, ids, start - 3 * WEEK, start - WEEK)
     prompts = store.prompt_statuses(session, ids, start, until)
     runs = store.diagnostics_between(session, ids, start - 3 * WEEK, until)
@@ -130,9 +132,10 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
         statuses = prompts.get(lead_id, Counter())
         facts = WeekFacts(
             week=week,
-            moments=[Moment(i, created, text, cats) for i, created, text, cats in entries.get(lead_id, [])],
+            moments=[Moment(*row) for row in entries.get(lead_id, [])],
             last_week=last_week.get(lead_id, Counter()),
             last_week_total=last_totals.get(lead_id, 0),
+            last_week_leadership=last_leadership.get(lead_id, 0),
             earlier_fortnight=earlier.get(lead_id, Counter()),
             entry_weeks=weeks.get(lead_id, set()),
             prompts_sent=sum(statuses[s] for s in DELIVERED),
@@ -178,6 +181,7 @@ def outgoing_digest(
         by_category=store.team_categories(session, team, start, until),
         total=total,
         last_week_total=last_total,
+        last_by_category=store.team_categories(session, team, start - WEEK, start),
         shared=[SharedMoment(authors.get(u, "a lead"), text, cats, created) for _, u, text, created, cats in shared],
     )
     mentioned = sorted({u for moment in digest.shared for u in MENTION.findall(moment.text)})

@@ -32,7 +32,7 @@ from bot.slack.blocks.home import (
 from bot.slack.blocks.home import (
     HANDOFF_ACTION as HOME_HANDOFF_ACTION,
 )
-from bot.slack.blocks.prompt import ANSWER_ACTION
+from bot.slack.blocks.prompt import ANSWER_ACTION, CHOICE_PREFIX
 from bot.slack.blocks.settings import MODAL_CALLBACK as SETTINGS_MODAL
 from bot.slack.blocks.settings import TIMEZONE_ACTION
 from bot.slack.commands import coach, impact, reflect, why_coding
@@ -96,6 +96,7 @@ def register(app: App) -> None:
     app.action(loop_blocks.SHARED_ACTION)(loop_actions.shared)
     for action_id in prompt_buttons.RESPONSE_BY_ACTION:
         app.action(action_id)(prompt_buttons.record)
+    app.action(re.compile(f"^{CHOICE_PREFIX}"))(prompt_buttons.choose)
     app.options(TIMEZONE_ACTION)(settings.timezones)
 
     # Modals

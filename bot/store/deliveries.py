@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, EntryCategory, ImpactEntry, Kind, Lead, Status, Workspace
+from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Kind, Lead, Status, Workspace
 
 PROMPT_KINDS = (Kind.PROMPT, Kind.REFLECT)
 DELIVERED = (Status.SENT, Status.ANSWERED, Status.SKIPPED, Status.REJECTED)  # prompt statuses once it reached the lead
@@ -119,17 +119,43 @@ def stale_claims(session: Session, kinds: Sequence[str], claimed_before: datetim
     return list(session.scalars(query))
 
 
-def prompt_histories(session: Session, lead_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
-    """Per lead, their prompt deliveries oldest first as (prompt id, kind, status)."""
+def prompt_histories(session: Session, lead_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str, datetime]]]:
+    """Per lead, their prompt deliveries oldest first as (prompt id, kind, status, created)."""
     rows = session.execute(
-        select(Delivery.lead_id, Delivery.prompt_id, Delivery.kind, Delivery.status)
+        select(Delivery.lead_id, Delivery.prompt_id, Delivery.kind, Delivery.status, Delivery.created_at)
         .where(Delivery.lead_id.in_(lead_ids), Delivery.kind.in_(PROMPT_KINDS), Delivery.prompt_id.is_not(None))
         .order_by(Delivery.lead_id, Delivery.created_at, Delivery.id)
     )
-    histories: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for lead_id, prompt_id, kind, status in rows:
-        histories[lead_id or 0].append((str(prompt_id), kind, status))
+    histories: dict[int, list[tuple[str, str, str, datetime]]] = defaultdict(list)
+    for lead_id, prompt_id, kind, status, created in rows:
+        histories[lead_id or 0].append((str(prompt_id), kind, status, created))
     return histories
+
+
+def answer_lengths(session: Session, lead_ids: Sequence[int], since: datetime) -> dict[int, list[tuple[str, int]]]:
+    """Per lead, (prompt id, length of the answer) for the prompts they answered since an instant."""
+    rows = session.execute(
+        select(ImpactEntry.lead_id, Delivery.prompt_id, func.length(ImpactEntry.text))
+        .join(Delivery, Delivery.id == ImpactEntry.delivery_id)
+        .where(ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since, Delivery.prompt_id.is_not(None))
+    )
+    lengths: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for lead_id, prompt_id, length in rows:
+        lengths[int(lead_id)].append((str(prompt_id), int(length or 0)))
+    return lengths
+
+
+def recent_verdicts(session: Session, lead_ids: Sequence[int], since: datetime) -> dict[int, set[str]]:
+    """Per lead, the verdicts of their coding diagnostics since an instant."""
+    rows = session.execute(
+        select(Diagnostic.lead_id, Diagnostic.verdict).where(
+            Diagnostic.lead_id.in_(lead_ids), Diagnostic.created_at >= since
+        )
+    )
+    verdicts: dict[int, set[str]] = defaultdict(set)
+    for lead_id, verdict in rows:
+        verdicts[int(lead_id)].add(str(verdict))
+    return verdicts
 
 
 def categories_since(session: Session, lead_ids: Sequence[int], since: datetime) -> dict[int, Counter[str]]:

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.store.deliveries import PROMPT_KINDS
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Reply
+from bot.store.models import Delivery, Diagnostic, EntryCategory, FilingMemory, ImpactEntry, Reply
 
 
 def reply_at(session: Session, channel: str, ts: str, lead_id: int | None = None) -> Reply | None:
@@ -102,3 +103,27 @@ def entry_total(session: Session, lead_id: int) -> int:
     """How many entries the lead has logged, ever."""
     query = select(func.count()).select_from(ImpactEntry).where(ImpactEntry.lead_id == lead_id)
     return int(session.scalar(query) or 0)
+
+
+def memory_of(session: Session, lead_id: int, words: Sequence[str]) -> dict[tuple[str, str], int]:
+    """What the lead's corrections taught about these words: (word, category) -> weight."""
+    if not words:
+        return {}
+    query = select(FilingMemory.word, FilingMemory.category, FilingMemory.weight).where(
+        FilingMemory.lead_id == lead_id, FilingMemory.word.in_(words), FilingMemory.weight != 0
+    )
+    return {(word, category): weight for word, category, weight in session.execute(query)}
+
+
+def remember(session: Session, lead_id: int, taught: dict[tuple[str, str], int]) -> None:
+    """Add a correction's lessons to the lead's filing memory, in one statement."""
+    if not taught:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(FilingMemory)
+    statement = statement.on_conflict_do_update(
+        index_elements=["lead_id", "word", "category"],
+        set_={"weight": FilingMemory.weight + statement.excluded.weight},
+    )
+    rows = [{"lead_id": lead_id, "word": w, "category": c, "weight": n} for (w, c), n in sorted(taught.items())]
+    session.execute(statement, rows)

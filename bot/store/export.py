@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Reply
+from bot.store.models import Delivery, Diagnostic, EntryCategory, FilingMemory, ImpactEntry, Reply
 
 
 def entries_of(session: Session, lead_id: int) -> list[ImpactEntry]:
@@ -43,3 +43,9 @@ def diagnostics_of(session: Session, lead_id: int) -> list[Diagnostic]:
 def deliveries_of(session: Session, lead_id: int) -> list[Delivery]:
     """Every message we owed the lead (prompts, scorecards), by id; team digests belong to no lead."""
     return list(session.scalars(select(Delivery).where(Delivery.lead_id == lead_id).order_by(Delivery.id)))
+
+
+def filing_memory_of(session: Session, lead_id: int) -> list[FilingMemory]:
+    """What the lead's corrections taught the filing, by word and category."""
+    query = select(FilingMemory).where(FilingMemory.lead_id == lead_id)
+    return list(session.scalars(query.order_by(FilingMemory.word, FilingMemory.category)))

@@ -12,6 +12,7 @@ from bot.store.models import (
     Delivery,
     Diagnostic,
     EntryCategory,
+    FilingMemory,
     Handoff,
     ImpactEntry,
     Lead,
@@ -38,7 +39,14 @@ def delete_lead(session: Session, lead: Lead) -> None:
     session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(their_entries)))
     session.execute(delete(Reply).where(Reply.lead_id == lead.id))
     session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id == lead.id))
-    for loop in (SoloArea, AreaReview, Absence, Decision, Handoff):  # Handoff before the diagnostics it may name
+    for loop in (
+        FilingMemory,
+        SoloArea,
+        AreaReview,
+        Absence,
+        Decision,
+        Handoff,
+    ):  # Handoff before the diagnostics it may name
         session.execute(delete(loop).where(loop.lead_id == lead.id))
     session.execute(delete(Diagnostic).where(Diagnostic.lead_id == lead.id))
     session.execute(delete(Delivery).where(Delivery.lead_id == lead.id))

@@ -167,6 +167,8 @@ class Lead(Base):
     summary_weekday: Mapped[int] = mapped_column(Integer, default=5)
     summary_time: Mapped[time | None] = mapped_column(Time)  # None: the prompt time
     share_by_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    audiences: Mapped[str] = mapped_column(SlackText(64), default="", server_default="")  # AUDIENCES keys, ","
+    focus: Mapped[str | None] = mapped_column(SlackText(32))  # the category of the last scorecard's focus
     paused_until: Mapped[date | None] = mapped_column(Date)  # inclusive, in the lead's local dates
     enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once Slack says unreachable
@@ -228,6 +230,7 @@ class ImpactEntry(Base):
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)  # for the words at `revision`, never later ones
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bumped when the words change
     categories_by_lead: Mapped[bool] = mapped_column(Boolean, default=False)  # the lead's correction wins
+    minutes: Mapped[int | None] = mapped_column(Integer)  # "about how long?", if the lead said
     ack_channel: Mapped[str | None] = mapped_column(SlackText(32))  # our "Logged: …" message, kept up to date
     ack_ts: Mapped[str | None] = mapped_column(SlackText(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -244,7 +247,7 @@ class Reply(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("impact_entries.id", ondelete="CASCADE"), index=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(LongSlackText)
-    source: Mapped[str] = mapped_column(SlackText(16))  # thread | dm
+    source: Mapped[str] = mapped_column(SlackText(16))  # thread | dm | choice (a quick answer tapped)
     channel: Mapped[str] = mapped_column(SlackText(32))
     message_ts: Mapped[str] = mapped_column(SlackText(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -388,3 +391,15 @@ class SoloArea(Base):
     text: Mapped[str] = mapped_column(LongSlackText)
     shared_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FilingMemory(Base):
+    """What a lead's corrections taught the filing: a word of a refiled entry, and a category they added (weight
+    above zero) or took away (below zero)."""
+
+    __tablename__ = "filing_memory"
+
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    word: Mapped[str] = mapped_column(SlackText(40), primary_key=True)
+    category: Mapped[str] = mapped_column(SlackText(32), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer, default=0)

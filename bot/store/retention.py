@@ -14,6 +14,7 @@ from bot.store.models import (
     Delivery,
     Diagnostic,
     EntryCategory,
+    FilingMemory,
     Handoff,
     ImpactEntry,
     Lead,
@@ -38,7 +39,7 @@ def delete_workspace(session: Session, team_id: str) -> None:
     session.execute(delete(EntryCategory).where(EntryCategory.entry_id.in_(entries)))
     session.execute(delete(Reply).where(Reply.lead_id.in_(leads)))
     session.execute(delete(ImpactEntry).where(ImpactEntry.lead_id.in_(leads)))
-    for loop in (SoloArea, AreaReview, Absence, Decision, Handoff):
+    for loop in (FilingMemory, SoloArea, AreaReview, Absence, Decision, Handoff):
         session.execute(delete(loop).where(loop.lead_id.in_(leads)))
     session.execute(delete(Diagnostic).where(Diagnostic.lead_id.in_(leads)))
     session.execute(delete(Delivery).where(Delivery.team_id == team_id))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.store.deliveries import PROMPT_KINDS
 from bot.store.models import Delivery, Diagnostic, EntryCategory, ImpactEntry, Lead, UTCDateTime, Workspace
 
-EntryRow = tuple[int, datetime, str, frozenset[str]]  # entry id, created, text, categories
+EntryRow = tuple[int, datetime, str, frozenset[str], int | None]  # entry id, created, text, categories, minutes
 DiagnosticRow = tuple[str, float | None, str | None]  # verdict, hours, outcome
 
 
@@ -53,20 +53,43 @@ def entries_between(
 ) -> dict[int, list[EntryRow]]:
     """Per lead, their entries in [since, until) with categories, oldest first."""
     rows = session.execute(
-        select(ImpactEntry.lead_id, ImpactEntry.id, ImpactEntry.created_at, ImpactEntry.text, EntryCategory.category)
+        select(
+            ImpactEntry.lead_id,
+            ImpactEntry.id,
+            ImpactEntry.created_at,
+            ImpactEntry.text,
+            ImpactEntry.minutes,
+            EntryCategory.category,
+        )
         .outerjoin(EntryCategory, EntryCategory.entry_id == ImpactEntry.id)
         .where(ImpactEntry.lead_id.in_(lead_ids), ImpactEntry.created_at >= since, ImpactEntry.created_at < until)
         .order_by(ImpactEntry.lead_id, ImpactEntry.created_at, ImpactEntry.id)
     )
-    entries: dict[int, dict[int, tuple[datetime, str, set[str]]]] = defaultdict(dict)
-    for lead_id, entry_id, created_at, text, category in rows:
-        entry = entries[lead_id].setdefault(entry_id, (created_at, text, set()))
+    entries: dict[int, dict[int, tuple[datetime, str, int | None, set[str]]]] = defaultdict(dict)
+    for lead_id, entry_id, created_at, text, minutes, category in rows:
+        entry = entries[lead_id].setdefault(entry_id, (created_at, text, minutes, set()))
         if category is not None:
-            entry[2].add(category)
+            entry[3].add(category)
     return {
-        lead_id: [(entry_id, created, text, frozenset(cats)) for entry_id, (created, text, cats) in by_id.items()]
+        lead_id: [(i, created, text, frozenset(cats), minutes) for i, (created, text, minutes, cats) in by_id.items()]
         for lead_id, by_id in entries.items()
     }
+
+
+def leadership_counts(session: Session, lead_ids: Sequence[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Per lead, entries in [since, until) filed under any leadership category."""
+    rows = session.execute(
+        select(ImpactEntry.lead_id, func.count(func.distinct(ImpactEntry.id)))
+        .join(EntryCategory, EntryCategory.entry_id == ImpactEntry.id)
+        .where(
+            ImpactEntry.lead_id.in_(lead_ids),
+            ImpactEntry.created_at >= since,
+            ImpactEntry.created_at < until,
+            EntryCategory.category != "hands_on",
+        )
+        .group_by(ImpactEntry.lead_id)
+    )
+    return {int(lead_id): int(count) for lead_id, count in rows}
 
 
 def category_counts(

@@ -24,8 +24,9 @@ from bot.coaching.scorecard import (
     WeekFacts,
     build_digest,
     build_scorecard,
-    focus,
+    choose_focus,
     highlights,
+    quietest,
     split,
     streak,
 )
@@ -48,6 +49,7 @@ def facts(
     earlier_fortnight: Mapping[str, int] | None = None,
     entry_weeks: Collection[int] = (),
     coding: Sequence[CodingRun] = (),
+    last_week_leadership: int = 0,
 ) -> WeekFacts:
     return WeekFacts(
         week="2026-W46",
@@ -60,6 +62,7 @@ def facts(
         prompts_answered=0,
         prompts_skipped=0,
         coding=coding,
+        last_week_leadership=last_week_leadership,
     )
 
 
@@ -219,7 +222,7 @@ def test_leadership_is_every_category_but_hands_on_in_order() -> None:
 def test_focus_is_the_weakest_leadership_category() -> None:
     counts = dict.fromkeys(LEADERSHIP, 2) | {"trust": 1, "hands_on": 0}
     for week in range(5):
-        assert focus(counts, week) is FOCUS["trust"]
+        assert quietest(counts, week) is FOCUS["trust"]
 
 
 @pytest.mark.parametrize(
@@ -234,26 +237,26 @@ def test_focus_is_the_weakest_leadership_category() -> None:
     ],
 )
 def test_focus_rotates_through_ties_by_week(week: int, expected: str) -> None:
-    assert focus({}, week) is FOCUS[expected]
-    assert focus(dict.fromkeys(CATEGORIES, 0), week) is FOCUS[LEADERSHIP[week % 10]]
+    assert quietest({}, week) is FOCUS[expected]
+    assert quietest(dict.fromkeys(CATEGORIES, 0), week) is FOCUS[LEADERSHIP[week % 10]]
 
 
 def test_focus_rotates_only_among_the_tied() -> None:
     counts = dict.fromkeys(LEADERSHIP, 3) | {"context": 0, "alignment": 0}
-    assert [focus(counts, week).category for week in range(4)] == ["context", "alignment", "context", "alignment"]
+    assert [quietest(counts, week).category for week in range(4)] == ["context", "alignment", "context", "alignment"]
 
 
 def test_focus_counts_missing_categories_as_zero() -> None:
-    assert focus({"mentoring": 5}, 0) is FOCUS["unblocking"]
-    assert focus({"mentoring": 5}, 8) is FOCUS["hiring_onboarding"]  # nine tied, mentoring not among them
-    assert focus({"mentoring": 5}, 9) is FOCUS["unblocking"]
+    assert quietest({"mentoring": 5}, 0) is FOCUS["unblocking"]
+    assert quietest({"mentoring": 5}, 8) is FOCUS["hiring_onboarding"]  # nine tied, mentoring not among them
+    assert quietest({"mentoring": 5}, 9) is FOCUS["unblocking"]
 
 
 def test_focus_never_picks_hands_on() -> None:
     counts = dict.fromkeys(LEADERSHIP, 1) | {"hands_on": 0}
-    chosen = {focus(counts, week).category for week in range(30)}
+    chosen = {quietest(counts, week).category for week in range(30)}
     assert chosen == set(LEADERSHIP)
-    assert focus({"hands_on": 0}, 10) is FOCUS["mentoring"]
+    assert quietest({"hands_on": 0}, 10) is FOCUS["mentoring"]
 
 
 # --- build_scorecard ---------------------------------------------------------------------------
@@ -424,7 +427,7 @@ def _readme_sources() -> set[str]:
 
 
 def test_one_focus_per_leadership_category() -> None:
-    assert set(FOCUS) == set(CATEGORIES) - {"hands_on"}
+    assert set(FOCUS) == set(CATEGORIES)  # hands-on too: the focus when the keyboard crowds out leading
     for key, item in FOCUS.items():
         assert item.category == key
         assert item.text.strip() == item.text
@@ -443,3 +446,62 @@ def test_no_focus_copies_the_articles() -> None:
     for item in FOCUS.values():
         copied = _shingles(_words(item.text), 8) & article_shingles
         assert not copied, (item.category, [" ".join(run) for run in copied])
+
+
+# --- an honest scorecard: hand-computed weeks ----------------------------------------------------
+
+
+def timed(entry_id: int, day: int, minutes: int | None, *categories: str) -> Moment:
+    return Moment(entry_id, MONDAY + timedelta(days=day), f"entry {entry_id}", frozenset(categories), minutes)
+
+
+def test_a_hands_on_week_is_headlined_by_its_leadership_weighed_in_hours_and_focused_on_the_balance() -> None:
+    moments = [
+        timed(1, 0, 120, "hands_on"),
+        timed(2, 0, 90, "hands_on"),
+        timed(3, 1, None, "hands_on"),
+        timed(4, 1, 60, "hands_on"),
+        timed(5, 2, None, "hands_on"),
+        timed(6, 3, 180, "hands_on"),
+        timed(7, 3, 30, "mentoring"),
+        timed(8, 4, None),  # unfiled
+    ]
+    coding = [CodingRun("go", 3.0, "myself"), CodingRun("delegate", 2.0, "delegated")]
+    card = build_scorecard(facts(moments, coding=coding, last_week_leadership=3), 46)
+    assert (card.leadership, card.last_week_leadership, card.split.hands_on, card.unfiled) == (1, 3, 6, 1)
+    # Five entries and one coding run done by hand came with a time; the two without count at the average of the
+    # five (120 + 90 + 60 + 180 + 30) / 5 = 96 min = 1.6 h. Leading: 0.5 h. Hands-on: 2 + 1.5 + 1.6 + 1 + 1.6 + 3
+    # = 10.7 h, plus the 3 h coded = 13.7 h. Share: 0.5 / 14.2 = 3.5%, 66 points under 70.
+    assert card.split.by_hours
+    assert card.split.timed == 6
+    assert card.split.leadership_hours == pytest.approx(0.5)
+    assert card.split.hands_on_hours == pytest.approx(13.7)
+    assert card.split.points_from_rule == -66
+    assert card.focus is FOCUS["hands_on"]
+    assert card.focus_reason == "4% of your week was leadership, 66 points under 70"
+
+
+def test_a_leadership_week_counts_moments_names_the_distance_above_and_focuses_on_what_dropped() -> None:
+    moments = [
+        timed(1, 0, None, "mentoring"),
+        timed(2, 1, None, "context"),
+        timed(3, 2, None, "delegation", "context"),
+        timed(4, 3, None, "stayed_quiet"),
+        timed(5, 4, None, "hands_on"),
+    ]
+    card = build_scorecard(
+        facts(moments, last_week={"mentoring": 1}, earlier_fortnight={"trust": 4, "mentoring": 2}), 46
+    )
+    assert (card.leadership, card.split.hands_on, card.unfiled) == (4, 1, 0)
+    assert not card.split.by_hours  # no time given: moments, and the scorecard says so
+    assert card.split.leadership_share == 0.8
+    assert card.split.points_from_rule == 10
+    # Three weeks before: trust 4 (1.33 a week) against none this week; mentoring 3 (1 a week) against 1.
+    assert card.focus is FOCUS["trust"]
+    assert card.focus_reason == "Trust and conflict: 4 in the three weeks before, 0 this week"
+
+
+def test_without_a_gap_in_their_own_pattern_the_focus_is_the_quietest_theme() -> None:
+    chosen, reason = choose_focus(Split(3, 1), {"mentoring": 1}, {}, {}, 0)
+    assert chosen is FOCUS["unblocking"]
+    assert reason == "Your quietest theme lately: unblocking"

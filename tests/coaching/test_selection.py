@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.coaching.ideas import AUDIENCES
 from bot.coaching.prompts import SOURCES, Prompt, PromptLibrary, load_library
 from bot.coaching.selection import Choice, PromptHistory, choose_prompt, daily_seed, unseen_in_cycle
 
@@ -163,7 +164,7 @@ def test_long_run_keeps_every_invariant(lead: str) -> None:
     """300 workdays on the real library, with rejections and shifting quiet themes along the way."""
     library = load_library(PROMPTS_DIR)
     rng = random.Random(lead)
-    history = PromptHistory()
+    history = PromptHistory(audiences=frozenset(AUDIENCES), scorecard_day=True)  # every prompt fits this lead
     cycle: set[str] = set()
     nudges = 0
     for day in range(300):

@@ -17,7 +17,7 @@ from bot.jobs import run_tick
 from bot.services import workspaces
 from bot.slack.blocks.forget import MODAL_CALLBACK as FORGET_CALLBACK
 from bot.store.models import Base, Delivery, ImpactEntry, Lead, Workspace
-from tests.seed import add_diagnostic, add_entry, add_loops, add_prompt, enroll
+from tests.seed import add_diagnostic, add_entry, add_loops, add_memory, add_prompt, enroll
 from tests.slack_api import SlackAPIServer
 from tests.support import TEAM_ID, Clock, SlackRequests, queue_settled, wait_until
 from tests.ticks import make_tick
@@ -40,6 +40,7 @@ def seed_lead(session_factory: sessionmaker[Session], slack: SlackAPIServer, use
         add_prompt(session, lead_id, user_id, NOW - timedelta(days=1), "answered")
         add_diagnostic(session, lead_id, NOW - timedelta(days=3), "delegate", 2, "delegated")
         add_loops(session, lead_id, NOW - timedelta(days=4))
+        add_memory(session, lead_id)
     return lead_id
 
 

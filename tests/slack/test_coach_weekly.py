@@ -42,7 +42,7 @@ def test_summary_now_sends_the_week_so_far_without_using_up_the_weekly_one(
     assert answer(slack) == "Your week so far is on its way to our DM."
     [card] = [c.params for c in slack.wait_for("chat.postMessage")]
     assert card["channel"] == slack.dm_channel_id("U0LEAD")
-    assert card["text"].startswith("Your week, 11–18 Nov 2026: 1 moment of invisible impact")
+    assert card["text"].startswith("Your week, 11–18 Nov 2026: 1 leadership moment")
     assert len(slack.uploaded_files()) == 1
     wait_until(lambda: queue_settled(session_factory))
     with session_factory() as session:

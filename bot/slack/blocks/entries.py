@@ -23,6 +23,8 @@ TEXT_BLOCK, TEXT_ACTION = "answer", "answer_text"
 CATEGORIES_BLOCK, CATEGORIES_ACTION = "categories", "categories_select"
 SHARE_BLOCK, SHARE_OPTION_ACTION = "sharing", "sharing_choice"
 SHAREABLE = "shareable"
+MINUTES_BLOCK, MINUTES_ACTION = "minutes", "minutes"
+DURATIONS = {15: "15 minutes", 30: "30 minutes", 60: "An hour", 120: "Two hours", 240: "Half a day"}
 ANSWER_MAX = 3000  # Slack's limit for a plain_text_input
 PREVIEW_MAX = 600
 
@@ -172,6 +174,7 @@ def entry_modal(
         chosen, shareable = draft.categories, draft.shareable
         modal = replace(modal, revision=draft.revision)
     blocks.append(_categories_input(chosen, optional=draft is None))
+    blocks.append(_minutes_input(draft.minutes if draft else None))
     blocks.append(_sharing_input(shareable))
     title = "Correct entry" if draft else ("Answer" if prompt_text else "Log impact")
     return {
@@ -185,8 +188,9 @@ def entry_modal(
     }
 
 
-def read_submission(values: dict[str, Any]) -> tuple[str | None, tuple[str, ...], bool]:
-    """The answer text (None when the modal had no text field), chosen categories, and the sharing choice.
+def read_submission(values: dict[str, Any]) -> tuple[str | None, tuple[str, ...], bool, int | None]:
+    """The answer text (None when the modal had no text field), chosen categories, the sharing choice and about
+    how long it took (None: not said).
 
     The text is escaped as Slack escapes message text, so every entry is stored in the same form."""
     text_state = values.get(TEXT_BLOCK, {}).get(TEXT_ACTION)
@@ -195,7 +199,10 @@ def read_submission(values: dict[str, Any]) -> tuple[str | None, tuple[str, ...]
     categories = tuple(str(option.get("value")) for option in chosen.get("selected_options") or [])
     sharing = values.get(SHARE_BLOCK, {}).get(SHARE_OPTION_ACTION) or {}
     shareable = any(option.get("value") == SHAREABLE for option in sharing.get("selected_options") or [])
-    return text, categories, shareable
+    duration = (values.get(MINUTES_BLOCK, {}).get(MINUTES_ACTION) or {}).get("selected_option") or {}
+    chosen_minutes = str(duration.get("value") or "")
+    minutes = int(chosen_minutes) if chosen_minutes.isdigit() and int(chosen_minutes) in DURATIONS else None
+    return text, categories, shareable, minutes
 
 
 def _categories_input(chosen: tuple[str, ...], *, optional: bool) -> Block:
@@ -217,6 +224,26 @@ def _categories_input(chosen: tuple[str, ...], *, optional: bool) -> Block:
             "type": "plain_text",
             "text": "Leave empty and I'll file it from your words." if optional else "Your choice wins over mine.",
         },
+        "element": element,
+    }
+
+
+def _minutes_input(minutes: int | None) -> Block:
+    options = [_option(text, str(value)) for value, text in DURATIONS.items()]
+    element: Block = {
+        "type": "static_select",
+        "action_id": MINUTES_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Leave empty if you'd rather not say"},
+        "options": options,
+    }
+    if minutes in DURATIONS:
+        element["initial_option"] = _option(DURATIONS[minutes], str(minutes))
+    return {
+        "type": "input",
+        "block_id": MINUTES_BLOCK,
+        "optional": True,
+        "label": {"type": "plain_text", "text": "About how long?"},
+        "hint": {"type": "plain_text", "text": "Your scorecard weighs leading against hands-on work by time."},
         "element": element,
     }
 

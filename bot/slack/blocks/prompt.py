@@ -7,6 +7,7 @@ from bot.slack.blocks.kit import Block, actions, button, context, section
 from bot.slack.text import escape_mrkdwn
 
 ANSWER_ACTION = "prompt_answer"
+CHOICE_PREFIX = "prompt_choice_"  # + the choice's index; the value is "<delivery id>:<index>"
 SKIP_ACTION = "prompt_skip"
 REJECT_ACTION = "prompt_reject"
 METADATA_EVENT = "lead_coach_prompt"  # tags every delivery (prompts, scorecards, digests); kept for old messages
@@ -27,14 +28,25 @@ def prompt_message(prompt: OutgoingPrompt) -> tuple[str, list[Block]]:
         section(escape_mrkdwn(prompt.text)),
         context(about),
         context(f"Why ask: {escape_mrkdwn(prompt.why)}"),
+    ]
+    if prompt.choices:  # one tap logs the answer; a sentence more goes in the thread
+        taps = [button(c, f"{CHOICE_PREFIX}{n}", f"{value}:{n}") for n, c in enumerate(prompt.choices)]
+        blocks.append(actions(*taps, block_id="prompt_choices"))
+    blocks.append(
         actions(
             button("Answer", ANSWER_ACTION, value, style="primary"),
             button("Skip today", SKIP_ACTION, value),
             button("Not a good prompt", REJECT_ACTION, value),
             block_id="prompt_actions",
-        ),
-    ]
+        )
+    )
     return prompt.text, blocks
+
+
+def chosen_message(prompt_text: str, choice: str) -> tuple[str, list[Block]]:
+    """The prompt once a quick answer was tapped: the answer, and an invitation to say a sentence more."""
+    note = f"You answered: *{escape_mrkdwn(choice)}*. A sentence more? Reply in this thread and I'll add it."
+    return f"{prompt_text}\nYou answered: {choice}", [section(escape_mrkdwn(prompt_text)), context(note)]
 
 
 def delivery_metadata(delivery_id: int) -> dict[str, object]:

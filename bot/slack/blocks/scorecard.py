@@ -47,7 +47,7 @@ def scorecard_message(
     card = summary.scorecard
     bars = unicode_bars(chart_bars(card))
     title = f"Your week, {span(summary.first_day, summary.last_day)}"
-    headline = f"{title}: {card.total} moment{'s' if card.total != 1 else ''} of invisible impact"
+    headline = f"{title}: {card.leadership} leadership moment{'s' if card.leadership != 1 else ''}"
     text = clip(f"{headline}\n{bars}" if bars else headline, FALLBACK_MAX)
     if card.is_empty:
         body = render(env, "scorecard_empty.md.j2", name=summary.first_name, card=card)
@@ -77,7 +77,7 @@ WAITED = {"nothing": "nothing waited", "decisions": "a decision or two waited", 
 
 
 def _focus_line(card: Scorecard) -> str:
-    return f"Your quietest theme lately: {label(card.focus.category)} · from _{escape_mrkdwn(card.focus.source)}_"
+    return f"Why this focus: {escape_mrkdwn(card.focus_reason)} · from _{escape_mrkdwn(card.focus.source)}_"
 
 
 def digest_message(env: Environment, outgoing: OutgoingDigest, names: Mapping[str, str]) -> tuple[str, list[Block]]:
@@ -93,10 +93,9 @@ def digest_message(env: Environment, outgoing: OutgoingDigest, names: Mapping[st
     if shown:
         blocks.append(section("*Shared by their authors*"))
     for moment in shown:
-        kinds = ", ".join(sorted(label(c) for c in moment.categories)) or "unfiled"
-        blocks.append(
-            section(f"{quoted(moment.text, names, SHARED_MAX)}\n— *{escape_mrkdwn(moment.author)}* · {kinds}")
-        )
+        kinds = ", ".join(sorted(label(c) for c in moment.categories))
+        byline = f"— *{escape_mrkdwn(moment.author)}*" + (f" · {kinds}" if kinds else "")
+        blocks.append(section(f"{quoted(moment.text, names, SHARED_MAX)}\n{byline}"))
     if len(digest.shared) > len(shown):
         blocks.append(context(f"…and {len(digest.shared) - len(shown)} more shared this week."))
     blocks.append(context("Only entries their authors marked shareable appear here; nobody's own counts ever do."))

@@ -23,7 +23,7 @@ def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     deps, modal = deps_of(context), ModalContext.load(view.get("private_metadata"))
     field = CATEGORIES_BLOCK if modal.entry_id is not None else TEXT_BLOCK
     try:
-        text, categories, shareable = read_submission((view.get("state") or {}).get("values") or {})
+        text, categories, shareable, minutes = read_submission((view.get("state") or {}).get("values") or {})
         team_id, user_id = actor(context)
         with deps.session_factory.begin() as session:
             if modal.entry_id is not None:
@@ -37,6 +37,7 @@ def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
                     shareable,
                     modal.revision,
                     deps.clock(),
+                    minutes,
                 )
             else:
                 filed = entries.log_entry(
@@ -51,6 +52,7 @@ def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
                     delivery_id=modal.delivery_id,
                     categories=categories,
                     shareable=shareable,
+                    minutes=minutes,
                 )
     except Exception as error:  # the modal stays open with the reason, and nothing was saved
         ack(response_action="errors", errors={field: friendly_message(error)})
