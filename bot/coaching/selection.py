@@ -29,7 +29,7 @@ from datetime import date
 
 from bot.coaching.prompts import Prompt, PromptLibrary
 
-__all__ = ["Choice", "PromptHistory", "choose_prompt", "daily_seed", "muted_themes", "unseen_in_cycle"]
+__all__ = ["Choice", "PromptHistory", "choose_prompt", "cycle_state", "daily_seed", "unseen_in_cycle"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ def choose_prompt(library: PromptLibrary, history: PromptHistory, seed: str) -> 
     active = [prompt for prompt in library if prompt.id not in history.rejected and _fits(prompt, history)]
     if not active:
         return None
-    unseen = unseen_in_cycle(active, history.seen)
-    muted = muted_themes(library, history)
+    unseen, muted = cycle_state(library, active, history)
     candidates = _varied_themes([p for p in unseen if p.theme not in muted] or unseen, history.last_theme)
     needed = [prompt for prompt in candidates if prompt.theme in history.needed_themes]
     if needed:
@@ -86,40 +85,47 @@ def _fits(prompt: Prompt, history: PromptHistory) -> bool:
 TURNED_DOWN = ("skipped", "rejected")
 
 
-def muted_themes(library: PromptLibrary, history: PromptHistory) -> frozenset[str]:
-    """Themes turned down twice in the current cycle and already sent once since: nothing more of them this cycle."""
-    active_ids = {prompt.id for prompt in library if prompt.id not in history.rejected}
+def cycle_state(
+    library: PromptLibrary, active: Sequence[Prompt], history: PromptHistory
+) -> tuple[list[Prompt], frozenset[str]]:
+    """The active prompts not yet seen in the current cycle, and the themes muted in it: turned down twice (skipped
+    or rejected) and sent once more since. A cycle ends when every active prompt of an unmuted theme was seen; then
+    everything starts afresh. Ids no longer active (rejected, retired, for another audience) are ignored."""
+    active_ids = {prompt.id for prompt in active}
+    per_theme = Counter(prompt.theme for prompt in active)
+    seen: set[str] = set()
+    left = Counter(per_theme)
     turned_down: Counter[str] = Counter()
     since: Counter[str] = Counter()
-    cycle: set[str] = set()
-    for prompt_id, status in zip(history.seen, history.statuses, strict=False):
+    muted: set[str] = set()
+    statuses = history.statuses or ("sent",) * len(history.seen)
+    for prompt_id, status in zip(history.seen, statuses, strict=False):
         prompt = library.get(prompt_id)
-        if prompt is None or (prompt_id not in active_ids and status != "rejected"):
+        if prompt is None:
             continue
-        if prompt_id in active_ids:
-            cycle.add(prompt_id)
-        if len(cycle) >= len(active_ids):  # a new cycle: a clean slate
-            cycle.clear()
+        theme = prompt.theme
+        if turned_down[theme] >= 2:
+            since[theme] += 1
+        if status in TURNED_DOWN:
+            turned_down[theme] += 1
+        if turned_down[theme] >= 2 and since[theme] >= 1:
+            muted.add(theme)
+        if prompt_id in active_ids and prompt_id not in seen:
+            seen.add(prompt_id)
+            left[theme] -= 1
+        if not any(count for theme_left, count in left.items() if theme_left not in muted):
+            seen.clear()
+            left = Counter(per_theme)
             turned_down.clear()
             since.clear()
-            continue
-        if turned_down[prompt.theme] >= 2:
-            since[prompt.theme] += 1
-        if status in TURNED_DOWN:
-            turned_down[prompt.theme] += 1
-    return frozenset(theme for theme, count in turned_down.items() if count >= 2 and since[theme] >= 1)
+            muted.clear()
+    return [prompt for prompt in active if prompt.id not in seen], frozenset(muted)
 
 
 def unseen_in_cycle(active: Sequence[Prompt], seen: Sequence[str]) -> list[Prompt]:
     """The active prompts not yet seen in the current cycle (never empty when `active` is not)."""
-    active_ids = {prompt.id for prompt in active}
-    cycle: set[str] = set()
-    for prompt_id in seen:
-        if prompt_id in active_ids:
-            cycle.add(prompt_id)
-            if len(cycle) == len(active_ids):
-                cycle.clear()
-    return [prompt for prompt in active if prompt.id not in cycle]
+    library = PromptLibrary(tuple(active))
+    return cycle_state(library, active, PromptHistory(seen=tuple(seen)))[0]
 
 
 def _varied_themes(unseen: Sequence[Prompt], last_theme: str | None) -> list[Prompt]:

@@ -29,6 +29,7 @@ class LeadSettings:
     summary_time: time
     share_by_default: bool
     paused_until: date | None  # the last paused local date; None: not paused
+    audiences: frozenset[str] = frozenset()  # AUDIENCES keys the lead said hold for them
 
 
 class InvalidSettings(Exception):
@@ -52,6 +53,7 @@ def current(session: Session, team_id: str, user_id: str, now: datetime) -> Lead
         summary_time=lead.summary_time or lead.prompt_time,
         share_by_default=lead.share_by_default,
         paused_until=paused if paused is not None and paused >= local_date_of(now, timezone) else None,
+        audiences=frozenset(a for a in lead.audiences.split(",") if a),
     )
 
 
@@ -70,6 +72,7 @@ def save(session: Session, team_id: str, user_id: str, chosen: LeadSettings, now
     if lead.summary_time is not None or chosen.summary_time != shown_summary_time:
         lead.summary_time = chosen.summary_time
     lead.share_by_default = chosen.share_by_default
+    lead.audiences = ",".join(sorted(chosen.audiences))
     lead.paused_until = chosen.paused_until
     refresh_next_prompt(lead, workspace, now)
     loops.pause_changed(session, lead, local_date_of(now, lead_timezone(lead, workspace)), now)

@@ -62,6 +62,7 @@ def test_settings_open_filled_in_and_round_trip(
         summary_time={"selected_time": "08:00"},
         share_by_default={"selected_option": {"value": "shareable"}},
         paused_until={"selected_date": "2026-11-30"},
+        audiences={"selected_options": [{"value": "ai-tools"}, {"value": "a-made-up-one"}]},
     )
     response = requests.view_submission(MODAL_CALLBACK, values)
 
@@ -73,12 +74,15 @@ def test_settings_open_filled_in_and_round_trip(
     assert (stored.prompt_time, stored.workdays, stored.timezone) == (time(9, 15), "24", "Asia/Tokyo")
     assert (stored.summary_weekday, stored.summary_time, stored.share_by_default) == (1, time(8, 0), True)
     assert stored.paused_until == date(2026, 11, 30)
+    assert stored.audiences == "ai-tools"  # AI-tool prompts may come now; an unknown choice is dropped
     assert stored.next_prompt_at == datetime(2026, 12, 1, 0, 15, tzinfo=UTC)  # 09:15 in Tokyo
     assert stored.next_summary_at == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # Monday 7 Dec, 08:00 in Tokyo
 
     again = json.dumps(open_settings(requests, slack))
     for expected in ('"initial_time": "09:15"', '"value": "Asia/Tokyo"', '"initial_date": "2026-11-30"'):
         assert expected in again
+    audiences = next(b for b in json.loads(again)["blocks"] if b.get("block_id") == "audiences")["element"]
+    assert [o["value"] for o in audiences["initial_options"]] == ["ai-tools"]
 
 
 @pytest.mark.parametrize(

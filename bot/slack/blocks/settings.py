@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
+from bot.coaching.ideas import AUDIENCES
 from bot.coaching.schedule import matching_timezones
 from bot.services.settings import LeadSettings
 from bot.slack.blocks.kit import Block, context, section
@@ -26,6 +27,13 @@ def settings_modal(current: LeadSettings) -> dict[str, Any]:
         _input("summary_weekday", "Weekly scorecard on", _weekday_select(current.summary_weekday)),
         _input("summary_time", "Scorecard at", _timepicker(current.summary_time)),
         _input("share_by_default", "New entries are", _share_choice(current.share_by_default)),
+        _input(
+            "audiences",
+            "About you",
+            _audiences(current.audiences),
+            optional=True,
+            hint="Prompts that only make sense for some leads come only if they hold for you.",
+        ),
         _input(
             "paused_until",
             "Pause everything through",
@@ -79,6 +87,11 @@ def read_settings(values: dict[str, Any]) -> LeadSettings | dict[str, str]:
     share = selected("share_by_default")
     if share not in SHARE_CHOICES:
         errors["share_by_default"] = "Choose private or shareable."
+    audiences = frozenset(
+        value
+        for option in state("audiences").get("selected_options") or []
+        if isinstance(option, dict) and (value := str(option.get("value"))) in AUDIENCES
+    )
     paused_until: date | None = None
     if raw_date := state("paused_until").get("selected_date"):
         try:
@@ -93,6 +106,7 @@ def read_settings(values: dict[str, Any]) -> LeadSettings | dict[str, str]:
         summary_time=read_time("summary_time"),
         share_by_default=share == "shareable",
         paused_until=paused_until,
+        audiences=audiences,
     )
     return errors or chosen
 
@@ -151,6 +165,14 @@ def _checkboxes(days: frozenset[int]) -> Block:
     element: Block = {"type": "checkboxes", "action_id": VALUE, "options": options}
     if days:
         element["initial_options"] = [options[day - 1] for day in sorted(days)]
+    return element
+
+
+def _audiences(chosen: frozenset[str]) -> Block:
+    options = [_option(text, key) for key, text in AUDIENCES.items()]
+    element: Block = {"type": "checkboxes", "action_id": VALUE, "options": options}
+    if chosen:
+        element["initial_options"] = [option for option, key in zip(options, AUDIENCES, strict=True) if key in chosen]
     return element
 
 
