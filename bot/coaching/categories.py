@@ -35,6 +35,7 @@ THEME_CATEGORIES: Mapping[str, frozenset[str]] = {
     "debt-as-business-risk": frozenset({"alignment", "architecture_risk"}),
     "judgment-in-ai-era": frozenset({"architecture_risk"}),
     "leading-former-peers": frozenset({"trust"}),
+    "growing-people": frozenset({"mentoring", "hiring_onboarding"}),
 }
 
 

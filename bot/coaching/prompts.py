@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
+from bot.coaching.categories import CATEGORIES
 from bot.coaching.ideas import AUDIENCES, IDEAS
 
 __all__ = [
@@ -117,6 +118,8 @@ class Prompt:
     text: str
     why: str
     choices: tuple[str, ...] = ()
+    # How each choice files when tapped: its own categories (possibly none), or None for the theme's.
+    choice_categories: tuple[tuple[str, ...] | None, ...] = ()
     ideas: tuple[str, ...] = ()  # keys of bot.coaching.ideas.IDEAS
     audience: str | None = None  # a key of bot.coaching.ideas.AUDIENCES: only for leads it holds for
     span: str = "day"  # one of SPANS
@@ -318,13 +321,24 @@ def _why_problems(value: object) -> list[str]:
 
 
 def _choices_problems(value: object) -> list[str]:
-    """Problems with a prompt's optional quick-answer choices."""
+    """Problems with a prompt's optional quick answers: each a string (filed under the theme's categories) or a
+    table {text = "...", categories = [...]} (filed under exactly those, possibly none)."""
     if not isinstance(value, list):
-        return [f"'choices' must be an array of strings, not {type(value).__name__}"]
+        return [f"'choices' must be an array, not {type(value).__name__}"]
     if len(value) > MAX_CHOICES:
         return [f"'choices' has {len(value)} items; the limit is {MAX_CHOICES}"]
-    problems = [p for choice in value for p in _text_problems("choices item", choice, MAX_CHOICE_CHARS)]
-    if not problems and len(set(value)) != len(value):
+    problems: list[str] = []
+    texts: list[object] = []
+    for choice in value:
+        if isinstance(choice, dict):
+            problems.extend(f"choice {key!r}: unexpected key" for key in choice.keys() - {"text", "categories"})
+            categories = choice.get("categories")
+            if not isinstance(categories, list) or not all(c in CATEGORIES for c in categories):
+                problems.append(f"choice categories must be an array of category keys, not {categories!r}")
+            choice = choice.get("text")
+        texts.append(choice)
+        problems.extend(_text_problems("choices item", choice, MAX_CHOICE_CHARS))
+    if not problems and len(set(map(str, texts))) != len(texts):
         problems.append("'choices' contains duplicates")
     return problems
 
@@ -386,7 +400,10 @@ def _make_prompt(entry: Mapping[str, Any], theme: str, theme_title: str) -> Prom
         source=entry["source"],
         text=entry["text"],
         why=entry["why"],
-        choices=tuple(entry.get("choices", ())),
+        choices=tuple(c["text"] if isinstance(c, dict) else c for c in entry.get("choices", ())),
+        choice_categories=tuple(
+            tuple(c["categories"]) if isinstance(c, dict) else None for c in entry.get("choices", ())
+        ),
         ideas=tuple(entry.get("ideas", ())),
         audience=entry.get("audience"),
         span=entry.get("span", "day"),

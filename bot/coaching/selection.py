@@ -164,7 +164,7 @@ def _digest(seed: str, prompt_id: str) -> bytes:
 HANDS_ON_THEMES = frozenset({"seventy-thirty", "coding-to-feel-useful"})
 VERDICT_THEMES: Mapping[str, frozenset[str]] = {
     "delegate": frozenset({"delegation", "coding-to-feel-useful"}),
-    "pair": frozenset({"multiplier-vs-diminisher"}),
+    "pair": frozenset({"multiplier-vs-diminisher", "growing-people"}),
     "face_it": frozenset({"entropy-and-trust"}),
 }
 QUIET_AFTER_DAYS = 14  # the "quiet theme" note needs two weeks of history…

@@ -389,6 +389,15 @@ def test_digest_of_a_big_enough_group() -> None:
     assert [m.text for m in digest.shared] == ["First.", "Second.", "Third."]
 
 
+def test_the_theme_of_the_week_breaks_a_tie_by_what_grew_and_never_shows_an_unknown_key() -> None:
+    counts = {**TEAM_COUNTS, "": 7, "not_a_category": 9}
+    grew = build_digest("2026-W46", 4, 4, counts, 9, 7, [], last_by_category={"context": 3, "mentoring": 1})
+    assert grew.theme == "mentoring"  # tied with context at 3; mentoring grew by 2, context not at all
+    assert [key for key, _ in grew.by_category] == ["hands_on", "context", "mentoring", "delegation"]
+    level = build_digest("2026-W46", 4, 4, TEAM_COUNTS, 9, 7, [], last_by_category={"context": 1, "mentoring": 1})
+    assert level.theme == "context"  # the same growth: by key
+
+
 def test_digest_of_a_small_group_shows_no_figures() -> None:
     digest = build_digest("2026-W46", MIN_GROUP - 1, 5, TEAM_COUNTS, total=9, last_week_total=7, shared=SHARED)
     assert MIN_GROUP == 3

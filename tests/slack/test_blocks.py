@@ -1,6 +1,7 @@
 """Builders and templates as plain functions, validated with slack_sdk's models."""
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -9,10 +10,12 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.coaching.diagnostic import VERDICTS, trend
-from bot.coaching.scorecard import Moment, WeekFacts, build_digest, build_scorecard
+from bot.coaching.scorecard import Moment, SharedMoment, WeekFacts, build_digest, build_scorecard
 from bot.services.home import HomeState, WeekSoFar
+from bot.services.scorecards import OutgoingDigest
 from bot.slack.blocks.home import START_ACTION, home_view
 from bot.slack.blocks.kit import clip, header, section
+from bot.slack.blocks.scorecard import digest_message
 from bot.slack.text import TEMPLATES_DIR, escape_mrkdwn, make_environment, render
 
 MONDAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
@@ -110,3 +113,13 @@ def test_long_text_is_clipped_to_slack_limits_with_an_ellipsis() -> None:
     Block.parse(section("x" * 5000)).validate_json()  # type: ignore[union-attr]
     Block.parse(header("y" * 500)).validate_json()  # type: ignore[union-attr]
     assert len(section("x" * 5000)["text"]["text"]) == 3000
+
+
+def test_the_digest_never_calls_a_shared_entry_unfiled() -> None:
+    shared = [SharedMoment("Ana", "Walked the new hire through the deploy", frozenset(), MONDAY)]
+    digest = build_digest("2026-W47", 4, 3, {"unblocking": 3}, 3, 1, shared)
+    outgoing = OutgoingDigest(1, "T1", "C1", 1, date(2026, 11, 16), date(2026, 11, 20), digest, None, {})
+    _, blocks = digest_message(make_environment(), outgoing, {})
+    text = json.dumps(blocks)
+    assert "unfiled" not in text
+    assert "*Ana*" in text

@@ -22,8 +22,14 @@ LEAD, DM, PROMPT_TS = "U0LEAD", "D0LEAD", "1795300000.000001"  # before any DM t
 
 
 def with_choices(library: PromptLibrary) -> Prompt:
-    """A prompt with quick answers whose theme files its answers under categories."""
-    return next(p for p in library if p.choices and THEME_CATEGORIES.get(p.theme))
+    """A prompt whose second quick answer files under some category (its own, or its theme's)."""
+    return next(p for p in library if len(p.choices) > 1 and files_under(p, 1))
+
+
+def files_under(prompt: Prompt, index: int) -> set[str]:
+    """How a tap on one of the prompt's quick answers files: the choice's own categories, else its theme's."""
+    own = prompt.choice_categories[index]
+    return set(own) if own is not None else set(THEME_CATEGORIES.get(prompt.theme, ()))
 
 
 def test_a_prompt_with_choices_shows_them_as_buttons_beside_skip_and_not_a_good_prompt(library: PromptLibrary) -> None:
@@ -69,7 +75,7 @@ def test_a_tap_logs_the_answer_filed_by_the_theme_and_a_reply_in_the_thread_adds
         categories = set(session.scalars(select(EntryCategory.category).where(EntryCategory.entry_id == entry.id)))
         assert session.get_one(Delivery, delivery_id).status == Status.ANSWERED
     assert (entry.text, entry.delivery_id) == (prompt.choices[1], delivery_id)
-    assert categories == set(THEME_CATEGORIES[prompt.theme])
+    assert categories == files_under(prompt, 1)
     [ack] = [c for c in slack.calls("chat.postMessage") if c.params.get("thread_ts") == PROMPT_TS]
     assert ack.params["text"].startswith("Logged")
     redrawn = [c for c in slack.calls("chat.update") if c.params["ts"] == PROMPT_TS]

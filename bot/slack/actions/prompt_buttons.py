@@ -53,8 +53,8 @@ def choose(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bolt
             prompt = deps.library.get(prompt_id)
             if prompt is None or not 0 <= index < len(prompt.choices):
                 raise UserFacingError("That answer isn't on offer any more: reply in the thread instead.")
-            choice = prompt.choices[index]
-            categories = tuple(sorted(THEME_CATEGORIES.get(prompt.theme, ())))
+            choice, own = prompt.choices[index], prompt.choice_categories[index]
+            categories = own if own is not None else tuple(sorted(THEME_CATEGORIES.get(prompt.theme, ())))
             filed = entries.log_choice(
                 session, deps.rules, team_id, user_id, delivery_id, choice, categories, deps.clock()
             )
