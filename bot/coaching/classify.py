@@ -1,10 +1,11 @@
 """Filing a lead's log entry into invisible-impact categories with readable rules.
 
-Pure domain code: the rules live in ``prompts/categories.toml`` (its header documents the pattern syntax)
-and are checked thoroughly at load time, so a bad pattern fails start-up with a message naming the file,
-category and pattern. An entry gets every category with a match that no negation cue cancels ("no coding
-today"). The patterns compile into a few large regular expressions, so a 40,000-character entry takes a
-few milliseconds; see :class:`Rules`.
+Pure domain code: the rules live in ``prompts/rules/categories.toml`` (its header documents the pattern
+syntax) and are checked thoroughly at load time, so a bad pattern fails start-up with a message naming the
+file, category and pattern. An entry gets every category with a match that no negation cue cancels ("no
+coding today", "the 1:1 got cancelled"); common shorthand ("w/", "thru", "bc") is spelled out first. The
+patterns compile into a few large regular expressions, so a 40,000-character entry takes a few milliseconds;
+see :class:`Rules`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "compile_pattern",
     "load_rules",
     "normalize",
+    "spell_out",
 ]
 
 MAX_WINDOW = 20  # words a negation cue may reach; more would span whole sentences
@@ -42,6 +44,7 @@ _REGEX_PREFIX = "re:"
 _CATEGORY_KEYS = frozenset({"label", "description", "patterns"})
 _OPTIONAL_CATEGORY_KEYS = frozenset({"ignore_negation"})
 _NEGATION_KEYS = frozenset({"cues", "window"})
+_OPTIONAL_NEGATION_KEYS = frozenset({"after"})
 _DEFAULT_WINDOW = 4
 
 # Pieces of a plain phrase. A space or hyphen between words matches any run of spaces and hyphens, so
@@ -65,6 +68,26 @@ _SLACK_LINK = re.compile(r"<([^<>|\s]*)(?:\|([^<>]*))?>")
 _EMOJI = re.compile(r":[a-z][a-z0-9_+'-]*:")
 _FORMATTING = re.compile(r"[`*_~]")  # code, bold, italic and strike markers; the words inside are kept
 _SPACES = re.compile(r"[^\S\n]+")  # runs of spaces become one, so a regex can spell a space as " "; new lines stay
+# Shorthand leads type at 6 pm, spelled out before matching so that one pattern covers both ("w/ Ana" is "with
+# Ana", "bc" is "because", which also ends a clause). Whole words only; "w" alone is "with" only before a word.
+_SHORTHAND_WORDS = {
+    "w/o": "without",
+    "w/": "with",
+    "w": "with",
+    "thru": "through",
+    "b/c": "because",
+    "bc": "because",
+    "cuz": "because",
+    "tho": "though",
+    "ppl": "people",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "convo": "conversation",
+    "convos": "conversations",
+    "tmrw": "tomorrow",
+    "abt": "about",
+}
+_SHORTHAND = re.compile(r"(?<![\w/])(?:w/o|w/|b/c|w(?= \w)|thru|bc|cuz|tho|ppl|mtgs?|convos?|tmrw|abt)(?![\w/])")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
@@ -85,31 +108,39 @@ class CategoryRule:
 
 @dataclass(frozen=True)
 class Rules:
-    """Every category's rules in CATEGORIES order, plus the negation cues and how far back they reach."""
+    """Every category's rules in CATEGORIES order, plus the negation cues and how far they reach.
+
+    `negation_cues` cancel a match they come before ("no coding"); `negation_after` cancel a match they come
+    after ("the 1:1 got cancelled"); both within `negation_window` words in the same clause.
+    """
 
     categories: tuple[CategoryRule, ...]
     negation_cues: tuple[str, ...] = ()
     negation_window: int = _DEFAULT_WINDOW
+    negation_after: tuple[str, ...] = ()
     negation: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    negation_later: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     # Two chains of finders: one for the patterns with a known first character (grouped by it, see
     # _grouped) and one for the regular expressions without, which would slow the first scan down. In each
     # chain, finder i matches a pattern of categories[i:] only, with named groups saying which category
     # matched. A scan stops wherever some category matches and names the first; the later finders then say
-    # which others match at that same position.
-    finders: tuple[tuple[re.Pattern[str] | None, ...], ...] = field(init=False, repr=False, compare=False)
+    # which others match at that same position. Finder 0 is compiled at load time (so a problem shows at
+    # start-up); the others, each a part of it, on first use.
+    finders: tuple[_Chain, ...] = field(init=False, repr=False, compare=False)
     group_category: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Compile the negation cues and the finders (ValueError naming the problem if a pattern is malformed)."""
         object.__setattr__(self, "negation", _join(self.negation_cues))
+        object.__setattr__(self, "negation_later", _join(self.negation_after))
         headed: list[dict[str, str]] = []
         headless: list[dict[str, str]] = []
         for rule in self.categories:
             by_first, regexes = _grouped(rule.patterns)
             headed.append({first: "|".join(rests) for first, rests in by_first.items()})
             headless.append({"": "|".join(regexes)} if regexes else {})
-        finders = (_chain(headed), _chain(headless))
-        names = {name for chain in finders for finder in chain if finder is not None for name in finder.groupindex}
+        finders = (_Chain(headed), _Chain(headless))
+        names = {name for chain in finders for name in chain.group_names()}
         object.__setattr__(self, "finders", finders)
         categories = {name: int(name[1:].partition("_")[0]) for name in names}  # "c3_0" -> 3
         object.__setattr__(self, "group_category", MappingProxyType(categories))
@@ -183,7 +214,7 @@ def load_rules(path: Path) -> Rules:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path}: not valid TOML: {exc}") from None
     problems: list[str] = []
-    cues, window = _load_negation(data.get("negation"), problems)
+    cues, window, after = _load_negation(data.get("negation"), problems)
     rules: dict[str, CategoryRule] = {}
     for key, table in data.items():
         if key == "negation":
@@ -197,20 +228,29 @@ def load_rules(path: Path) -> Rules:
     problems.extend(f"missing category {key!r}" for key in CATEGORIES if key not in data)
     if problems:
         raise RulesError(f"{path}: {len(problems)} problem(s) in the category rules:\n" + "\n".join(problems))
-    return Rules(categories=tuple(rules[key] for key in CATEGORIES), negation_cues=cues, negation_window=window)
+    return Rules(
+        categories=tuple(rules[key] for key in CATEGORIES),
+        negation_cues=cues,
+        negation_window=window,
+        negation_after=after,
+    )
 
 
-def _load_negation(table: object, problems: list[str]) -> tuple[tuple[str, ...], int]:
-    """The negation cues and window; problems are appended to `problems`."""
+def _load_negation(table: object, problems: list[str]) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
+    """The negation cues, window and cues that come after; problems are appended to `problems`."""
     if not isinstance(table, dict):
         problems.append("missing [negation] table with 'cues' and 'window'")
-        return (), _DEFAULT_WINDOW
-    problems.extend(f"[negation]: {problem}" for problem in _key_problems(table, _NEGATION_KEYS, frozenset()))
+        return (), _DEFAULT_WINDOW, ()
+    problems.extend(
+        f"[negation]: {problem}" for problem in _key_problems(table, _NEGATION_KEYS, _OPTIONAL_NEGATION_KEYS)
+    )
     window = table.get("window", _DEFAULT_WINDOW)
     if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
         problems.append(f"[negation]: 'window' must be a whole number of words from 1 to {MAX_WINDOW}")
         window = _DEFAULT_WINDOW
-    return _pattern_list(table.get("cues"), "[negation]", "cues", problems), window
+    cues = _pattern_list(table.get("cues"), "[negation]", "cues", problems)
+    after = _pattern_list(table["after"], "[negation]", "after", problems) if "after" in table else ()
+    return cues, window, after
 
 
 def _load_category(key: str, table: object, problems: list[str]) -> CategoryRule | None:
@@ -283,12 +323,79 @@ def _grouped(patterns: Iterable[str]) -> tuple[dict[str, list[str]], list[str]]:
     regexes: list[str] = []
     for pattern in patterns:
         source = compile_pattern(pattern)
-        if _is_regex(pattern) and not _literal_head(source):
-            regexes.append(f"(?:{source})")
-        else:
+        if not _is_regex(pattern):
             # A plain phrase starts with a letter or digit too, so its first character needs no escaping.
             by_first[source[0]].append(source[1:])
+            continue
+        for branch in _leading_alternatives(source):
+            if _literal_head(branch):
+                by_first[branch[0]].append(branch[1:])
+            else:
+                regexes.append(f"(?:{branch})")
     return by_first, regexes
+
+
+def _leading_alternatives(source: str) -> list[str]:
+    """The regex as alternatives that together match the same: "(?:was|were) blocked" is "was blocked" or
+    "were blocked". Each alternative may then start with a letter, so it can be grouped by it (see _grouped).
+
+    Only a leading (?:...) group with no quantifier after it and no empty alternative is split, recursively.
+    """
+    end = _group_end(source) if source.startswith("(?:") else -1
+    if end < 0 or source[end + 1 : end + 2] in ("?", "*", "+", "{"):
+        return [source]
+    alternatives = _top_level_split(source[3:end])
+    if len(alternatives) < 2 or not all(alternatives):
+        return [source]
+    rest = source[end + 1 :]
+    return [branch for alternative in alternatives for branch in _leading_alternatives(alternative + rest)]
+
+
+def _group_end(source: str) -> int:
+    """The index of the ")" closing the group that opens `source`, or -1 if there is none."""
+    depth, in_class, escaped = 0, False, False
+    for index, char in enumerate(source):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if source[index + 1 : index + 2] == "]" or source[index + 1 : index + 3] == "^]":
+                return -1  # a class that starts with "]" is too clever to follow; leave the regex whole
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _top_level_split(source: str) -> list[str]:
+    """`source` split at each "|" outside groups and character classes."""
+    parts: list[str] = []
+    depth, in_class, escaped, start = 0, False, False, 0
+    for index, char in enumerate(source):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(source[start:index])
+            start = index + 1
+    parts.append(source[start:])
+    return parts
 
 
 def _literal_head(source: str) -> bool:
@@ -331,22 +438,41 @@ def _join(patterns: Iterable[str]) -> re.Pattern[str] | None:
     return _compile([f"{first}(?:{'|'.join(rests)})" for first, rests in sorted(by_first.items())] + regexes)
 
 
-def _chain(categories: list[dict[str, str]]) -> tuple[re.Pattern[str] | None, ...]:
+class _Chain:
     """Finder i matches categories[i:], where each category maps a literal prefix to what follows it.
 
     Within each prefix the categories come in order, so the group that matched is the first category
-    matching there; the trailing None ends the chain after the last category.
+    matching there; finder len(categories) is None and ends the chain after the last category. Finder 0 is
+    compiled at once; each of the others on first use, as together they take several times as long.
     """
-    finders: list[re.Pattern[str] | None] = []
-    for first in range(len(categories)):
+
+    def __init__(self, categories: list[dict[str, str]]) -> None:
+        self._categories = categories
+        self._finders: dict[int, re.Pattern[str] | None] = {len(categories): None}
+        if categories:
+            self._finders[0] = self._compile(0)  # now, so that a problem shows at load time
+
+    def __len__(self) -> int:
+        return len(self._categories) + 1
+
+    def __getitem__(self, first: int) -> re.Pattern[str] | None:
+        if first not in self._finders:
+            # Two threads may both compile a finder; they store the same pattern, so that is harmless.
+            self._finders[first] = self._compile(first)
+        return self._finders[first]
+
+    def group_names(self) -> list[str]:
+        """The names of the groups that mark each category's match ("c3_0": category 3)."""
+        return [f"c{index}_{number}" for index, parts in enumerate(self._categories) for number in range(len(parts))]
+
+    def _compile(self, first: int) -> re.Pattern[str] | None:
         by_prefix: dict[str, list[str]] = defaultdict(list)
-        for index in range(first, len(categories)):
-            for number, (prefix, body) in enumerate(sorted(categories[index].items())):
+        for index in range(first, len(self._categories)):
+            for number, (prefix, body) in enumerate(sorted(self._categories[index].items())):
                 # An empty named group after the body marks the category. Leading with it would be ~5x slower:
                 # the engine could no longer rule an alternative out by its first literal character.
                 by_prefix[prefix].append(f"(?:{body})(?P<c{index}_{number}>)")
-        finders.append(_compile([f"{prefix}(?:{'|'.join(groups)})" for prefix, groups in sorted(by_prefix.items())]))
-    return (*finders, None)
+        return _compile([f"{prefix}(?:{'|'.join(groups)})" for prefix, groups in sorted(by_prefix.items())])
 
 
 def normalize(text: str) -> str:
@@ -367,9 +493,14 @@ def _slack_link_text(match: re.Match[str]) -> str:
     return " "
 
 
+def spell_out(text: str) -> str:
+    """Normalized text with common shorthand spelled out ("w/ Ana bc" -> "with Ana because")."""
+    return _SHORTHAND.sub(lambda match: _SHORTHAND_WORDS[match.group(0)], text)
+
+
 def classify(rules: Rules, text: str) -> tuple[str, ...]:
     """The category keys of every category the text matches, in CATEGORIES order (empty if none)."""
-    clean = " " + normalize(text)  # every regex consumes the character before a word, even the first word
+    clean = " " + spell_out(normalize(text))  # every regex consumes the character before a word, even the first
     found: set[int] = set()
     cues = _Cues(rules, clean)
     for chain in rules.finders:
@@ -377,7 +508,7 @@ def classify(rules: Rules, text: str) -> tuple[str, ...]:
     return tuple(rule.key for index, rule in enumerate(rules.categories) if index in found)
 
 
-def _scan(rules: Rules, chain: tuple[re.Pattern[str] | None, ...], text: str, cues: _Cues, found: set[int]) -> None:
+def _scan(rules: Rules, chain: _Chain, text: str, cues: _Cues, found: set[int]) -> None:
     """Add to `found` the index of each category with a match in `text` that no negation cue cancels."""
     lowest = 0  # every category before this one is found already, so the scan can leave them out
     position = 0
@@ -395,7 +526,7 @@ def _scan(rules: Rules, chain: tuple[re.Pattern[str] | None, ...], text: str, cu
             quiet = rules.categories[index].ignore_negation
             if index not in found and not quiet:
                 negated = cues.negated(start) if negated is None else negated
-            if index not in found and (quiet or not negated):
+            if index not in found and (quiet or not (negated or cues.retracted(match.end()))):
                 found.add(index)
             later = chain[index + 1]
             match = later.match(text, start) if later is not None else None
@@ -404,13 +535,16 @@ def _scan(rules: Rules, chain: tuple[re.Pattern[str] | None, ...], text: str, cu
 
 
 class _Cues:
-    """Where the negation cues end in one text, found on first use (most entries never need them)."""
+    """Where the negation cues end (and the after-cues start) in one text, found on first use (most entries
+    never need them)."""
 
     def __init__(self, rules: Rules, text: str) -> None:
         self._regex = rules.negation
+        self._later = rules.negation_later
         self._window = rules.negation_window
         self._text = text
         self._ends: list[int] | None = None
+        self._starts: list[int] | None = None
 
     def negated(self, start: int) -> bool:
         """True if a cue ends at most `window` words before `start`, with no clause break in between."""
@@ -421,6 +555,22 @@ class _Cues:
             return False
         # Only the nearest cue can count: any earlier one is further away, past the same clause breaks.
         gap = self._text[self._ends[index] : start + 1]
+        if len(gap) > _CHARS_PER_WORD * (self._window + 1) or _CLAUSE_BREAK.search(gap):
+            return False
+        return len(gap.split()) <= self._window
+
+    def retracted(self, end: int) -> bool:
+        """True if an after-cue starts at most `window` words after `end`, with no clause break in between."""
+        if self._later is None:
+            return False
+        if self._starts is None:
+            # Each regex match starts on the character before the cue's first word.
+            self._starts = [match.start() for match in self._later.finditer(self._text)]
+        index = bisect.bisect_left(self._starts, end)
+        if index >= len(self._starts):
+            return False
+        # Only the nearest cue can count: any later one is further away, past the same clause breaks.
+        gap = self._text[end : self._starts[index] + 1]
         if len(gap) > _CHARS_PER_WORD * (self._window + 1) or _CLAUSE_BREAK.search(gap):
             return False
         return len(gap.split()) <= self._window

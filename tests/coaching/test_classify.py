@@ -20,6 +20,7 @@ from bot.coaching.classify import (
     compile_pattern,
     load_rules,
     normalize,
+    spell_out,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,14 +47,16 @@ def test_real_rules_cover_every_category_in_order(rules: Rules) -> None:
 
 
 def test_real_rules_are_broad_and_described(rules: Rules) -> None:
+    # Broad enough for entries as leads really write them, small enough to read in one sitting.
     for rule in rules.categories:
-        assert 25 <= len(rule.patterns) <= 60, rule.key
+        assert 25 <= len(rule.patterns) <= 120, rule.key
         assert 0 < len(rule.description) <= MAX_DESCRIPTION_CHARS, rule.key
         assert "\n" not in rule.description
 
 
 def test_real_rules_cancel_negated_matches_except_for_stayed_quiet(rules: Rules) -> None:
     assert {"didn't", "no", "without", "resisted", "instead of"} <= set(rules.negation_cues)
+    assert {"fell through", "didn't happen"} <= set(rules.negation_after)
     assert [rule.key for rule in rules.categories if rule.ignore_negation] == ["stayed_quiet"]
 
 
@@ -81,8 +84,34 @@ EXAMPLES = [
     ("Didn't pair with anyone today, but I documented the deploy steps", {"context"}, {"mentoring"}),
     # For stayed_quiet the negated forms are the point; a negated stayed_quiet phrase is not.
     ("Didn't step in when the team argued about the queue; let them decide", {"stayed_quiet"}, set()),
-    ("Held back my opinion in the design review", {"stayed_quiet", "architecture_risk"}, set()),
+    ("Held back my opinion in the design review", {"stayed_quiet"}, {"architecture_risk"}),
     ("I didn't hold back my opinion this time", set(), {"stayed_quiet"}),
+    # After-cues and plans that did not happen cancel too.
+    ("1:1 with Tom got cancelled again", set(), {"mentoring"}),
+    ("PM mtg got cancelled so the scope convo didnt happen", set(), {"alignment"}),
+    ("meant to write the ADR for the cache layer. didnt.", set(), {"context"}),
+    ("was gonna review the AI-generated migration but ran out of day", set(), {"architecture_risk"}),
+    ("wanted to pair w the new hire but got dragged into budget review w finance", {"alignment"}, {"mentoring"}),
+    ("tried to give the perf work to hamid but he's swamped, so it's still mine", set(), {"delegation"}),
+    ("zero architecture stuff, zero hiring, zero code", set(), set(CATEGORIES)),
+    ("did NOT fix the bug myself. walked jun thru finding it instead", {"mentoring"}, {"hands_on"}),
+    ("tempted to jump on the sev2 bridge and take over. didnt. zara ran it fine", {"stayed_quiet"}, {"delegation"}),
+    # A meeting named is not the work: a design review catches risk only when something was caught.
+    ("let kenji run the design review + make the call", {"delegation", "stayed_quiet"}, {"architecture_risk"}),
+    ("design review of the ledger: caught that retries aren't idempotent", {"architecture_risk"}, set()),
+    # Who did it matters: the lead blocking a merge is not unblocking; someone blocked is.
+    ("caught the upload endpoint writing user paths to disk. blocked the merge", {"architecture_risk"}, {"unblocking"}),
+    ("ines was blocked on the s3 permissions, sorted it", {"unblocking"}, set()),
+    # A review that teaches, a 1:1 upward, credit and the team deciding.
+    ("1:1 w the director about the roadmap", {"alignment"}, {"mentoring"}),
+    ("called out in #general that the latency win was all rosa's work, not mine", {"trust"}, set()),
+    ("the team went w sqs over kafka. said my piece once, then let it go", {"stayed_quiet"}, set()),
+    ("hamid + chloe are code owners now", {"delegation"}, set()),
+    (
+        "copilot wrote the token refresh and keeps the token in localStorage. caught it in review",
+        {"architecture_risk"},
+        set(),
+    ),
 ]
 
 
@@ -131,6 +160,23 @@ def test_pattern_syntax(pattern: str, matching: str, not_matching: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "matching", "not_matching"),
+    [
+        # A leading group is split into its alternatives for speed; the meaning must not change.
+        ("re:(?:was|were|(?:is|are) still) blocked", "she was blocked, they are still blocked", "i blocked it"),
+        ("re:(?:s?he|they) drove", "he drove", "the drove"),
+        ("re:(?:re)?assigned", "reassigned it", "assignee"),
+        ("re:(?:a|b)?c", "c", "d"),
+        ("re:(?:[|]|x)y", "|y", "zy"),
+    ],
+)
+def test_split_leading_alternatives_keep_their_meaning(pattern: str, matching: str, not_matching: str) -> None:
+    rules = only((pattern,))
+    assert classify(rules, matching) == ("mentoring",)
+    assert classify(rules, not_matching) == ()
+
+
+@pytest.mark.parametrize(
     "pattern", ["", "  ", "* owns", "#tag", "pa*ir", "handed * * off", "let *", "re:(", "re:PR", "re:(pr|mr)", "re:x?"]
 )
 def test_malformed_patterns_are_refused(pattern: str) -> None:
@@ -144,6 +190,26 @@ def test_negation_reaches_only_the_window_and_the_clause() -> None:
     assert classify(rules, "no way I paired") == ("mentoring",)  # "I" starts a new clause
     assert classify(rules, "no really paired") == ()
     assert classify(rules, "no not really ever paired") == ("mentoring",)  # three words back: out of the window
+
+
+def test_after_cues_reach_back_only_the_window_and_the_clause() -> None:
+    rules = Rules((CategoryRule("mentoring", "m", "d", ("paired",)),), ("no",), 2, ("fell through",))
+    assert classify(rules, "paired fell through") == ()
+    assert classify(rules, "paired with tom fell through") == ()
+    assert classify(rules, "paired with tom today fell through") == ("mentoring",)  # three words on: out of reach
+    assert classify(rules, "paired, then the demo fell through") == ("mentoring",)  # another clause
+
+
+def test_shorthand_is_spelled_out_before_matching() -> None:
+    assert spell_out("paired w/ ana bc she was stuck w the tests, w/o me") == (
+        "paired with ana because she was stuck with the tests, without me"
+    )
+    assert spell_out("walked him thru it tho. ppl mtg convo tmrw abt it") == (
+        "walked him through it though. people meeting conversation tomorrow about it"
+    )
+    assert spell_out("w/e, a w, wbc, thruput") == "w/e, a w, wbc, thruput"  # whole words only
+    rules = only(("paired with",))
+    assert classify(rules, "Paired w/ <@U1|ana>") == ("mentoring",)
 
 
 def test_a_cue_must_be_a_whole_word() -> None:
@@ -180,7 +246,7 @@ def test_markup_is_reduced_to_words() -> None:
 
 def test_markup_does_not_create_or_hide_categories(rules: Rules) -> None:
     assert classify(rules, "<https://wiki.example/mentoring-runbook> for later") == ()
-    assert classify(rules, "Sat with <@U024BE7LH> and taught her `git bisect`") == ("mentoring", "hands_on")
+    assert classify(rules, "Sat with <@U024BE7LH> and taught her how I `bisected` it") == ("mentoring", "hands_on")
     assert classify(rules, "*Didn't* ~step~ in: let <@U1|ana> decide") == ("stayed_quiet",)
 
 
@@ -263,6 +329,9 @@ def test_a_minimal_valid_file_loads(tmp_path: Path) -> None:
         ({"negation": None}, "", ["missing [negation]"]),
         ({"negation": "[negation]\nwindow = 0\ncues = ['no']\n"}, "", ["'window' must be a whole number"]),
         ({"negation": "[negation]\nwindow = 4\ncues = ['re:[']\n"}, "", ["[negation]", "'re:['"]),
+        ({"negation": NEGATION + "after = []\n"}, "", ["[negation]", "'after' must be a non-empty list"]),
+        ({"negation": NEGATION + "after = ['pa*ir']\n"}, "", ["[negation]", "'pa*ir'"]),
+        ({"negation": NEGATION + "later = ['x']\n"}, "", ["[negation]", "unexpected key 'later'"]),
     ],
 )
 def test_malformed_files_name_the_file_category_and_pattern(
