@@ -3,7 +3,8 @@
 Pure domain code: the rules live in ``prompts/rules/categories.toml`` (its header documents the pattern
 syntax) and are checked thoroughly at load time, so a bad pattern fails start-up with a message naming the
 file, category and pattern. An entry gets every category with a match that no negation cue cancels ("no
-coding today", "the 1:1 got cancelled"); common shorthand ("w/", "thru", "bc") is spelled out first. The
+coding today", "the 1:1 got cancelled"), and a category whose only match is a weaker "mention" ("the PM") if no
+other category matched; common shorthand ("w/", "thru", "bc") is spelled out first. The
 patterns compile into a few large regular expressions, so a 40,000-character entry takes a few milliseconds;
 see :class:`Rules`.
 """
@@ -42,7 +43,7 @@ MAX_DESCRIPTION_CHARS = 200
 
 _REGEX_PREFIX = "re:"
 _CATEGORY_KEYS = frozenset({"label", "description", "patterns"})
-_OPTIONAL_CATEGORY_KEYS = frozenset({"ignore_negation"})
+_OPTIONAL_CATEGORY_KEYS = frozenset({"ignore_negation", "mentions"})
 _NEGATION_KEYS = frozenset({"cues", "window"})
 _OPTIONAL_NEGATION_KEYS = frozenset({"after"})
 _DEFAULT_WINDOW = 4
@@ -104,6 +105,9 @@ class CategoryRule:
     description: str
     patterns: tuple[str, ...]
     ignore_negation: bool = False
+    # Weaker evidence: a mention ("the PM", "the roadmap") files the entry here only when no other category
+    # claims it, as naming a stakeholder in an entry about credit or delegation is not alignment work.
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class Rules:
     # start-up); the others, each a part of it, on first use.
     finders: tuple[_Chain, ...] = field(init=False, repr=False, compare=False)
     group_category: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    slot_owner: tuple[int, ...] = field(init=False, repr=False, compare=False)  # slot -> category index
 
     def __post_init__(self) -> None:
         """Compile the negation cues and the finders (ValueError naming the problem if a pattern is malformed)."""
@@ -135,15 +140,20 @@ class Rules:
         object.__setattr__(self, "negation_later", _join(self.negation_after))
         headed: list[dict[str, str]] = []
         headless: list[dict[str, str]] = []
-        for rule in self.categories:
-            by_first, regexes = _grouped(rule.patterns)
+        # Slots 0..n-1 are the categories' patterns; each category with mentions gets one more slot after them.
+        owners = list(range(len(self.categories)))
+        owners += [index for index, rule in enumerate(self.categories) if rule.mentions]
+        for slot, owner in enumerate(owners):
+            rule = self.categories[owner]
+            by_first, regexes = _grouped(rule.patterns if slot < len(self.categories) else rule.mentions)
             headed.append({first: "|".join(rests) for first, rests in by_first.items()})
             headless.append({"": "|".join(regexes)} if regexes else {})
         finders = (_Chain(headed), _Chain(headless))
         names = {name for chain in finders for name in chain.group_names()}
         object.__setattr__(self, "finders", finders)
-        categories = {name: int(name[1:].partition("_")[0]) for name in names}  # "c3_0" -> 3
+        categories = {name: int(name[1:].partition("_")[0]) for name in names}  # "c3_0" -> slot 3
         object.__setattr__(self, "group_category", MappingProxyType(categories))
+        object.__setattr__(self, "slot_owner", tuple(owners))
 
     def category(self, key: str) -> CategoryRule:
         """The rules of one category (KeyError if unknown)."""
@@ -271,6 +281,7 @@ def _load_category(key: str, table: object, problems: list[str]) -> CategoryRule
     if not isinstance(ignore, bool):
         found.append(f"{where}: 'ignore_negation' must be true or false")
     patterns = _pattern_list(table.get("patterns"), where, "patterns", found) if "patterns" in table else ()
+    mentions = _pattern_list(table["mentions"], where, "mentions", found) if "mentions" in table else ()
     problems.extend(found)
     if found:
         return None
@@ -280,6 +291,7 @@ def _load_category(key: str, table: object, problems: list[str]) -> CategoryRule
         description=str(description).strip(),
         patterns=patterns,
         ignore_negation=ignore,
+        mentions=mentions,
     )
 
 
@@ -505,7 +517,12 @@ def classify(rules: Rules, text: str) -> tuple[str, ...]:
     cues = _Cues(rules, clean)
     for chain in rules.finders:
         _scan(rules, chain, clean, cues, found)
-    return tuple(rule.key for index, rule in enumerate(rules.categories) if index in found)
+    count = len(rules.categories)
+    claimed = {slot for slot in found if slot < count}
+    # A mention alone counts only if no other category claimed the entry.
+    mentioned = {rules.slot_owner[slot] for slot in found if slot >= count}
+    filed = claimed | {owner for owner in mentioned if not claimed - {owner}}
+    return tuple(rule.key for index, rule in enumerate(rules.categories) if index in filed)
 
 
 def _scan(rules: Rules, chain: _Chain, text: str, cues: _Cues, found: set[int]) -> None:
@@ -523,7 +540,7 @@ def _scan(rules: Rules, chain: _Chain, text: str, cues: _Cues, found: set[int]) 
         negated: bool | None = None  # worked out once per position, and only if needed
         while match is not None:
             index = rules.group_category[str(match.lastgroup)]
-            quiet = rules.categories[index].ignore_negation
+            quiet = rules.categories[rules.slot_owner[index]].ignore_negation
             if index not in found and not quiet:
                 negated = cues.negated(start) if negated is None else negated
             if index not in found and (quiet or not (negated or cues.retracted(match.end()))):

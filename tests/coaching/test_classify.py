@@ -200,6 +200,24 @@ def test_after_cues_reach_back_only_the_window_and_the_clause() -> None:
     assert classify(rules, "paired, then the demo fell through") == ("mentoring",)  # another clause
 
 
+def test_a_mention_files_an_entry_only_when_no_other_category_does() -> None:
+    alignment = CategoryRule("alignment", "a", "d", ("buy in",), mentions=("pm", "roadmap"))
+    trust = CategoryRule("trust", "t", "d", ("credited",))
+    rules = Rules((alignment, trust), ("no",), 4)
+    assert classify(rules, "walked the PM through the roadmap") == ("alignment",)
+    assert classify(rules, "credited Yusuf in front of the PM") == ("trust",)  # the mention gives way
+    assert classify(rules, "got buy in from the PM, credited Yusuf") == ("alignment", "trust")  # a pattern does not
+    assert classify(rules, "no PM today") == ()  # mentions are negated like patterns
+
+
+def test_real_rules_keep_bare_mentions_of_stakeholders_and_risks_weak(rules: Rules) -> None:
+    assert classify(rules, "credited Yusuf by name in the exec update") == ("trust",)
+    assert classify(rules, "PM asked for the roadmap status, sent it") == ("alignment",)
+    assert "alignment" in classify(rules, "argued with the PM about the launch date")
+    assert classify(rules, "fixed the N+1 on the orders page myself") == ("hands_on",)
+    assert classify(rules, "ran the design review, flagged the N+1 before it ships") == ("architecture_risk",)
+
+
 def test_shorthand_is_spelled_out_before_matching() -> None:
     assert spell_out("paired w/ ana bc she was stuck w the tests, w/o me") == (
         "paired with ana because she was stuck with the tests, without me"
@@ -325,6 +343,12 @@ def test_a_minimal_valid_file_loads(tmp_path: Path) -> None:
         ({"trust": table("trust", '["kudos", 3]')}, "", ["category 'trust'", "item 3 must be a string"]),
         ({"trust": table("trust", extra='colour = "red"\n')}, "", ["category 'trust'", "unexpected key 'colour'"]),
         ({"trust": table("trust", extra="ignore_negation = 1\n")}, "", ["'ignore_negation' must be true or false"]),
+        (
+            {"trust": table("trust", extra="mentions = []\n")},
+            "",
+            ["category 'trust'", "'mentions' must be a non-empty"],
+        ),
+        ({"trust": table("trust", extra="mentions = ['re:(x']\n")}, "", ["category 'trust'", "'re:(x'", "bad regular"]),
         ({"context": None}, "", ["missing category 'context'"]),
         ({"negation": None}, "", ["missing [negation]"]),
         ({"negation": "[negation]\nwindow = 0\ncues = ['no']\n"}, "", ["'window' must be a whole number"]),
