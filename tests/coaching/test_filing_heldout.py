@@ -1,0 +1,63 @@
+"""The held-out filing report: the filing (rules, and what else `classify` combines) against entries written blind to
+it, by another hand, as leads write at 6 pm. The set (tests/data/filing_heldout.toml) was committed before any
+tuning and nothing is ever tuned on it: tuning uses tests/data/filing_dev.toml, and bench/filing.py refuses this
+file. The report is printed every run; the test fails below macro-F1 0.85 or 70% exact matches."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import RULES_PATH
+from bot.coaching.categories import CATEGORIES
+from bot.coaching.classify import classify, load_rules
+
+HELD_OUT = Path(__file__).resolve().parents[1] / "data" / "filing_heldout.toml"
+MACRO_F1_TARGET = 0.85
+EXACT_TARGET = 0.70
+
+
+def test_the_held_out_set_is_big_and_labelled_with_known_categories() -> None:
+    entries = tomllib.loads(HELD_OUT.read_text(encoding="utf-8"))["entry"]
+    assert len(entries) >= 300
+    assert all(set(e["categories"]) <= set(CATEGORIES) for e in entries)
+    for key in CATEGORIES:
+        assert sum(key in e["categories"] for e in entries) >= 20, key
+
+
+# Below target (issue 18 stays open): 0.765 and 60.7% after the first round of tuning, 0.776 and 63.9% after the
+# second (both rounds tuned on the development sets only). Strict: the day it passes, this marker must go.
+@pytest.mark.xfail(strict=True, reason="held-out filing below the targets: macro-F1 0.776, exact match 63.9%")
+def test_filing_generalises_to_the_held_out_set(capsys: pytest.CaptureFixture[str]) -> None:
+    rules = load_rules(RULES_PATH)
+    entries = tomllib.loads(HELD_OUT.read_text(encoding="utf-8"))["entry"]
+    counts = {key: [0, 0, 0] for key in CATEGORIES}  # true positives, false positives, false negatives
+    exact = 0
+    for entry in entries:
+        expected, got = set(entry["categories"]), set(classify(rules, entry["text"]))
+        exact += expected == got
+        for key in CATEGORIES:
+            counts[key][0] += key in got and key in expected
+            counts[key][1] += key in got and key not in expected
+            counts[key][2] += key not in got and key in expected
+    lines = [
+        f"held-out filing report: {len(entries)} entries",
+        f"{'category':<20} {'P':>5} {'R':>5} {'F1':>5} {'n':>4}",
+    ]
+    scores = []
+    for key, (tp, fp, fn) in counts.items():
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall))
+        lines.append(f"{key:<20} {precision:>5.2f} {recall:>5.2f} {scores[-1]:>5.2f} {tp + fn:>4}")
+    macro, share = sum(scores) / len(scores), exact / len(entries)
+    lines.append(
+        f"macro-F1 {macro:.3f} (target {MACRO_F1_TARGET}); exact match {share:.1%} (target {EXACT_TARGET:.0%})"
+    )
+    with capsys.disabled():
+        sys.stdout.write("\n" + "\n".join(lines) + "\n")
+    assert macro >= MACRO_F1_TARGET
+    assert share >= EXACT_TARGET
