@@ -52,12 +52,13 @@ class TickReport:
     purged_workspaces: int = 0
     queued: int = 0
     followups: int = 0
+    away: int = 0
 
     def summary(self) -> str:
         """One line for the terminal and the log."""
         return (
             f"tick: {self.sent} prompts, {self.summaries} scorecards and {self.digests} digests sent, "
-            f"{self.followups} follow-ups queued, "
+            f"{self.followups} follow-ups queued, {self.away} away or on a holiday, "
             f"{self.failed} failed, {self.unreachable} unreachable, "
             f"{self.deferred} deferred, {self.late} skipped as too late, {self.already_claimed} already claimed, "
             f"{self.queued} from the queue; "
@@ -115,6 +116,7 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
         report.late += claimed.late
         report.already_claimed += claimed.already_claimed
         report.followups += claimed.followups
+        report.away += claimed.away
         send(tick, claimed.outgoing, now, report)
         if claimed.processed < CLAIM_BATCH:
             break

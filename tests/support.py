@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -67,11 +67,14 @@ def wait_until(check: Callable[[], Any], timeout: float = 5.0) -> Any:
     raise AssertionError("timed out waiting")
 
 
-def queue_settled(session_factory: sessionmaker[Session]) -> bool:
-    """Whether the courier has nothing queued or in hand (everything the app queued is sent, or given up)."""
+def queue_settled(session_factory: sessionmaker[Session], now: datetime | None = None) -> bool:
+    """Whether the courier has nothing queued or in hand (everything the app queued is sent, or given up); with
+    `now`, what waits for a later instant (a scorecard held for the lead's morning) does not count."""
     with session_factory() as session:
-        busy = select(Delivery.id).where(Delivery.status.in_((Status.QUEUED, Status.CLAIMED))).limit(1)
-        return session.scalars(busy).first() is None
+        busy = select(Delivery.id).where(Delivery.status.in_((Status.QUEUED, Status.CLAIMED)))
+        if now is not None:
+            busy = busy.where(or_(Delivery.status == Status.CLAIMED, Delivery.next_attempt_at <= now))
+        return session.scalars(busy.limit(1)).first() is None
 
 
 def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -68,10 +68,10 @@ class Days:
 
     def at(self, instant: datetime) -> TickReport:
         # What the app is still sending holds its lead's row, and a tick skips a lead another worker holds.
-        wait_until(lambda: queue_settled(self.session_factory), 10)
+        wait_until(lambda: queue_settled(self.session_factory, self.clock.now), 10)
         self.clock.now = instant  # the app's clock too: what it queues is due when the tick says
         report = run_tick(self.tick, instant)
-        wait_until(lambda: queue_settled(self.session_factory), 10)
+        wait_until(lambda: queue_settled(self.session_factory, instant), 10)
         return report
 
     def through(self, first: date, last: date) -> dict[date, TickReport]:

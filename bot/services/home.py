@@ -14,6 +14,7 @@ from bot.coaching.loops import Rate, autonomy_rate, held_rate
 from bot.coaching.schedule import iso_week_key, local_date_of, week_bounds
 from bot.services import loops
 from bot.services.diagnostics import recent_trend
+from bot.services.presence import UNTIL_CLEARED
 from bot.services.schedules import lead_timezone
 from bot.store import entries as entry_store
 from bot.store import loops as loop_store
@@ -67,6 +68,7 @@ class HomeState:
     next_prompt_local: str | None = None  # "Monday 23 Nov, 16:30"
     next_scorecard_local: str | None = None
     paused_through: str | None = None  # "Thursday 24 December"
+    away_through: str | None = None  # a Slack status says away: "Thursday 24 December", or "you clear your status"
     week: WeekSoFar | None = None
     recent: tuple[RecentEntry, ...] = ()
     coding: Trend | None = None
@@ -95,6 +97,7 @@ def home_state(session: Session, team_id: str, user_id: str, now: datetime) -> H
         next_prompt_local=format_local(lead.next_prompt_at, timezone) if lead.next_prompt_at else None,
         next_scorecard_local=format_local(lead.next_summary_at, timezone) if lead.next_summary_at else None,
         paused_through=f"{paused:%A} {paused.day} {paused:%B}" if paused else None,
+        away_through=_away_through(session, lead.id, today),
         week=WeekSoFar(
             moments=moments,
             by_category=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
@@ -127,6 +130,14 @@ def loops_state(session: Session, lead_id: int, today: date) -> LoopsState:
         waiting_handoffs=handoffs,
         waiting_decisions=decisions,
     )
+
+
+def _away_through(session: Session, lead_id: int, today: date) -> str | None:
+    ongoing = loop_store.open_absence(session, lead_id, today)
+    if ongoing is None or ongoing.source != "status":
+        return None
+    last = ongoing.last_day
+    return "you clear your status" if last >= today + UNTIL_CLEARED else f"{last:%A} {last.day} {last:%B}"
 
 
 def format_local(instant: datetime, timezone: str) -> str:

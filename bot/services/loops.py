@@ -222,6 +222,10 @@ class DayPlanner:
         unreviewed = [i for i in ids if any((i, quarter) not in self.reviewed for quarter in quarters)]
         self.first_prompts = store.first_prompts(session, unreviewed) if unreviewed else {}
 
+    def away(self, lead: Lead, day: date) -> bool:
+        """Whether a Slack status says the lead is away that day (an absence from a status, not yet over)."""
+        return any(a.source == "status" and a.first_day <= day <= a.last_day for a in self.absences.get(lead.id, []))
+
     def today(self, lead: Lead, day: date, timezone: str) -> Due | None:
         """The one loop question for the lead's day: back from an absence, the quarter's list, or a follow-up."""
         for absence in self.absences.get(lead.id, []):

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from jinja2 import Environment
 from sqlalchemy.orm import Session
 
+from bot.coaching.calendar import holiday_country, is_holiday
 from bot.coaching.categories import THEME_CATEGORIES, label, quiet_themes
 from bot.coaching.prompts import LastWeek, PromptContext, PromptLibrary, render_prompt
 from bot.coaching.schedule import is_too_late, local_date_of, next_occurrence
@@ -68,6 +69,7 @@ class ClaimResult:
     late: int = 0
     already_claimed: int = 0
     followups: int = 0  # coaching-loop questions queued (beside the prompt, or instead of it)
+    away: int = 0  # leads away (their Slack status) or on a public holiday: nothing sent
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,15 @@ def claim_due_prompts(
         lead.next_prompt_at = next_occurrence(schedule, max(due, now - GRACE), lead.paused_until)
         if is_too_late(due, now, GRACE):
             result.late += 1
-            continue
+            if lead.next_prompt_at > now:
+                continue
+            # Back after days down: the stale ones are skipped, but today's, still within its grace, goes now.
+            due = lead.next_prompt_at
+            lead.next_prompt_at = next_occurrence(schedule, due, lead.paused_until)
         day = local_date_of(due, schedule.timezone)
+        if questions.away(lead, day) or is_holiday(day, holiday_country(lead.holiday_country, schedule.timezone)):
+            result.away += 1  # a Slack status says away, or a public holiday: no prompt and no follow-up
+            continue
         question = questions.today(lead, day, schedule.timezone)
         if question is not None and question.loop in loops.REPLACES_PROMPT:  # the day's one question
             result.followups += loops.ask(session, lead, question, day, due)

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
 
+from bot.coaching.calendar import country_of, holiday_country, known_country
 from bot.coaching.schedule import ScheduleError, local_date_of, parse_timezone
 from bot.services import loops
 from bot.services.errors import UserFacingError
@@ -30,6 +31,7 @@ class LeadSettings:
     share_by_default: bool
     paused_until: date | None  # the last paused local date; None: not paused
     audiences: frozenset[str] = frozenset()  # AUDIENCES keys the lead said hold for them
+    holidays: str | None = None  # whose public holidays: a country code, "" for none, None for the timezone's
 
 
 class InvalidSettings(Exception):
@@ -54,6 +56,7 @@ def current(session: Session, team_id: str, user_id: str, now: datetime) -> Lead
         share_by_default=lead.share_by_default,
         paused_until=paused if paused is not None and paused >= local_date_of(now, timezone) else None,
         audiences=frozenset(a for a in lead.audiences.split(",") if a),
+        holidays=holiday_country(lead.holiday_country, timezone) if lead.holiday_country != "" else "",
     )
 
 
@@ -67,12 +70,15 @@ def save(session: Session, team_id: str, user_id: str, chosen: LeadSettings, now
     lead.workdays = "".join(str(day) for day in sorted(chosen.workdays))
     # A value left as it was shown keeps following its default: the workspace's zone, the prompt time.
     if timezone != lead_timezone(lead, workspace):
-        lead.timezone = timezone
+        lead.timezone, lead.timezone_chosen = timezone, True  # from now on their profile's no longer moves it
     lead.summary_weekday = chosen.summary_weekday
     if lead.summary_time is not None or chosen.summary_time != shown_summary_time:
         lead.summary_time = chosen.summary_time
     lead.share_by_default = chosen.share_by_default
     lead.audiences = ",".join(sorted(chosen.audiences))
+    # A country left as the timezone gives it keeps following the timezone.
+    following = chosen.holidays is None or chosen.holidays == country_of(lead_timezone(lead, workspace))
+    lead.holiday_country = None if following else chosen.holidays
     lead.paused_until = chosen.paused_until
     refresh_next_prompt(lead, workspace, now)
     loops.pause_changed(session, lead, local_date_of(now, lead_timezone(lead, workspace)), now)
@@ -98,6 +104,10 @@ def _checked(chosen: LeadSettings, now: datetime) -> str:
             errors["paused_until"] = "That date has passed: pick today or later, or clear it to resume now."
         elif (chosen.paused_until - today).days > MAX_PAUSE_DAYS:
             errors["paused_until"] = "I can pause for at most a year: pick an earlier date."
+    if chosen.holidays and not known_country(chosen.holidays):
+        errors["holidays"] = (
+            f"I have no holiday calendar for {chosen.holidays!r}: try a code like DE, US or FR, or none."
+        )
     if errors:
         raise InvalidSettings(errors)
     return timezone

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.coaching.calendar import holiday_country, is_holiday, reasonable_instant
 from bot.coaching.schedule import (
     Schedule,
     ScheduleError,
@@ -31,7 +33,7 @@ from bot.services.scorecards import (
 from bot.store import summaries as store
 from bot.store.deliveries import claim_once, stale_claims
 from bot.store.leads import get_lead, get_workspace, workspace_of
-from bot.store.models import Delivery, Kind, Lead, Workspace
+from bot.store.models import Delivery, Kind, Lead, Status, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class Claimed:
     processed: int = 0
     late: int = 0
     already_claimed: int = 0
+    waiting: int = 0  # claimed, and queued for the lead's next reasonable hour
 
 
 def _next_or_none(make: Callable[[], Schedule], after: datetime, paused_until: date | None) -> datetime | None:
@@ -86,14 +89,44 @@ def claim_due_summaries(session: Session, now: datetime, limit: int = 500) -> Cl
         if now - due > LATE:
             result.late += 1
             continue
-        week = iso_week_key(local_date_of(due, lead.timezone or workspace_timezone))
+        timezone = lead.timezone or workspace_timezone
+        week = iso_week_key(local_date_of(due, timezone))
         delivery_id = _claim(session, lead.team_id, lead.id, lead.user_id, Kind.SUMMARY, week, due, now)
         if delivery_id is None:
             result.already_claimed += 1
             continue
+        send_at = send_time(lead, timezone, due, now)
+        if send_at > now:  # due on a holiday, or late at night after downtime: it waits for a reasonable hour
+            wait_for(session.get_one(Delivery, delivery_id), send_at)
+            result.waiting += 1
+            continue
         pending.append(Pending(delivery_id, lead, week, due, attempts=1))
     result.summaries = outgoing_summaries(session, pending)
     return result
+
+
+CATCH_UP = timedelta(minutes=15)  # later than this, a scorecard is late: it goes out at a reasonable local hour
+
+
+def send_time(lead: Lead, timezone: str, due: datetime, now: datetime) -> datetime:
+    """When a claimed scorecard goes out: now, unless it is due on the lead's public holiday (the next workday) or
+    late after downtime (the lead's next reasonable hour: never 02:00 on a Sunday)."""
+    country = holiday_country(lead.holiday_country, timezone)
+    holiday = is_holiday(local_date_of(due, timezone), country)
+    if not holiday and now - due <= CATCH_UP:
+        return now
+    workdays = frozenset(int(day) for day in lead.workdays)
+    start = now
+    if holiday:
+        start = max(
+            now, datetime.combine(local_date_of(due, timezone), time.min, ZoneInfo(timezone)) + timedelta(days=1)
+        )
+    return reasonable_instant(start, timezone, workdays, country)
+
+
+def wait_for(delivery: Delivery, send_at: datetime) -> None:
+    """A claimed scorecard waits in the queue until `send_at`; the courier draws it then."""
+    delivery.status, delivery.attempts, delivery.next_attempt_at = Status.QUEUED, 0, send_at
 
 
 def claim_due_digests(session: Session, now: datetime, limit: int = 100) -> Claimed:
@@ -167,14 +200,19 @@ def summary_now(session: Session, team_id: str, user_id: str, now: datetime) -> 
 
 
 def queued_summary(session: Session, delivery: Delivery) -> OutgoingSummary | None:
-    """The scorecard of a one-off delivery (`summary now`), covering the seven days before it was asked for; None
-    if its lead is gone."""
+    """The scorecard of a queued delivery (`summary now`, or a weekly one that waited for a reasonable hour),
+    covering the seven days before it was due; None if its lead is gone."""
     lead = session.get(Lead, delivery.lead_id) if delivery.lead_id is not None else None
     if lead is None:
         return None
-    asked = delivery.created_at
-    week = iso_week_key(local_date_of(asked, lead_timezone(lead, workspace_of(session, lead))))
-    return outgoing_summaries(session, [Pending(delivery.id, lead, week, asked, attempts=delivery.attempts)])[0]
+    until = delivery.due_at or delivery.created_at  # a weekly one that waited covers its own week
+    weekly = not delivery.period_key.startswith(ONE_OFF)
+    week = (
+        delivery.period_key
+        if weekly
+        else iso_week_key(local_date_of(until, lead_timezone(lead, workspace_of(session, lead))))
+    )
+    return outgoing_summaries(session, [Pending(delivery.id, lead, week, until, attempts=delivery.attempts)])[0]
 
 
 def preview_summary(session: Session, team_id: str, user_id: str, week: str | None, now: datetime) -> OutgoingSummary:

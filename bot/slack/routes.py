@@ -64,6 +64,7 @@ def register(app: App) -> None:
     # Events
     app.event("message")(messages.store_message)
     app.event("app_home_opened")(workspace.home_opened)
+    app.event("user_change")(workspace.profile_changed)
     app.event("app_uninstalled")(workspace.workspace_gone)
     app.event("tokens_revoked")(workspace.workspace_gone)
 

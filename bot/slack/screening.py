@@ -36,7 +36,12 @@ FIELD_TYPES: tuple[tuple[tuple[str, ...], type | tuple[type, ...]], ...] = (
     (("message",), dict),
     (("channel",), (dict, str)),
     (("event",), dict),
-    *((("event", field), str) for field in ("type", "subtype", "user", "bot_id", "channel", "channel_type", "ts")),
+    *((("event", field), str) for field in ("type", "subtype", "bot_id", "channel", "channel_type", "ts")),
+    (("event", "user"), (dict, str)),  # a user id; user_change carries the whole user
+    (("event", "user", "id"), str),
+    (("event", "user", "tz"), str),
+    (("event", "user", "profile"), dict),
+    *((("event", "user", "profile", field), str) for field in ("status_emoji", "status_text")),
     *((("event", field), str) for field in ("thread_ts", "text", "deleted_ts", "tab", "team", "app_id")),
     (("event", "message"), dict),
     (("event", "previous_message"), dict),

@@ -162,6 +162,8 @@ class Lead(Base):
     user_id: Mapped[str] = mapped_column(SlackText(32))
     display_name: Mapped[str | None]
     timezone: Mapped[str | None] = mapped_column(SlackText(64))  # None: the workspace's
+    timezone_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # in settings
+    holiday_country: Mapped[str | None] = mapped_column(SlackText(8))  # None: the timezone's country; "": none
     prompt_time: Mapped[time] = mapped_column(Time, default=time(16, 30))
     workdays: Mapped[str] = mapped_column(SlackText(7), default="12345")  # ISO weekday digits
     summary_weekday: Mapped[int] = mapped_column(Integer, default=5)
@@ -358,7 +360,8 @@ class Absence(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     first_day: Mapped[date] = mapped_column(Date)
-    last_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)  # while a Slack status says away: its expiry, or far ahead
+    source: Mapped[str] = mapped_column(SlackText(16), default="pause", server_default="pause")  # pause | status
     expected: Mapped[str | None] = mapped_column(LongSlackText)  # decisions that might wait, said before leaving
     asked_on: Mapped[date | None] = mapped_column(Date)  # the first day back, once asked
     waited: Mapped[str | None] = mapped_column(SlackText(16))  # an ABSENCE_ANSWERS key

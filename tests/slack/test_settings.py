@@ -190,3 +190,24 @@ def test_values_left_as_shown_keep_following_their_defaults(
     stored = lead(session_factory)
     assert (stored.timezone, stored.summary_time) == (None, None)  # still the workspace's zone and the prompt time
     assert stored.next_summary_at == datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # Friday at the new prompt time
+
+
+def test_the_holiday_calendar_follows_the_timezone_until_the_lead_picks_one_or_none(
+    requests: SlackRequests, slack: SlackAPIServer, clock: Clock, session_factory: sessionmaker[Session]
+) -> None:
+    enroll(requests, slack, clock)  # in London
+    view = open_settings(requests, slack)
+    holidays = next(b for b in view["blocks"] if b.get("block_id") == "holidays")["element"]
+    assert holidays["initial_value"] == "GB"  # the zone table's country for Europe/London
+
+    unknown = requests.view_submission(MODAL_CALLBACK, submission(view, holidays={"value": "ZZ"}))
+    assert set(json.loads(unknown.body)["errors"]) == {"holidays"}
+    assert lead(session_factory).holiday_country is None
+
+    requests.view_submission(MODAL_CALLBACK, submission(view, holidays={"value": "none"}))
+    assert lead(session_factory).holiday_country == ""
+    assert "none" in json.dumps(open_settings(requests, slack))
+    requests.view_submission(MODAL_CALLBACK, submission(view, holidays={"value": "fr"}))
+    assert lead(session_factory).holiday_country == "FR"
+    requests.view_submission(MODAL_CALLBACK, submission(view, holidays={"value": "GB"}))
+    assert lead(session_factory).holiday_country is None  # as the timezone gives it: following it again

@@ -76,6 +76,8 @@ def _dashboard(env: Environment, state: HomeState, privacy: str) -> list[Block]:
 
 def _schedule_line(state: HomeState) -> str:
     where = f" ({state.timezone})" if state.timezone else ""
+    if state.away_through:
+        return f":palm_tree: Away until {state.away_through}, as your Slack status says: no prompts till then."
     if state.paused_through:
         first = f" Your next prompt: *{state.next_prompt_local}*{where}." if state.next_prompt_local else ""
         return f":double_vertical_bar: Paused through *{state.paused_through}*.{first}"

@@ -28,6 +28,13 @@ def settings_modal(current: LeadSettings) -> dict[str, Any]:
         _input("summary_time", "Scorecard at", _timepicker(current.summary_time)),
         _input("share_by_default", "New entries are", _share_choice(current.share_by_default)),
         _input(
+            "holidays",
+            "Public holidays of",
+            _holidays_input(current.holidays),
+            optional=True,
+            hint="A country code like DE or US, or none. Empty: your timezone's country. No prompt on those days.",
+        ),
+        _input(
             "audiences",
             "About you",
             _audiences(current.audiences),
@@ -92,6 +99,10 @@ def read_settings(values: dict[str, Any]) -> LeadSettings | dict[str, str]:
         for option in state("audiences").get("selected_options") or []
         if isinstance(option, dict) and (value := str(option.get("value"))) in AUDIENCES
     )
+    holidays_text = str(state("holidays").get("value") or "").strip()
+    holidays: str | None = (
+        None if not holidays_text else "" if holidays_text.lower() == "none" else holidays_text.upper()
+    )
     paused_until: date | None = None
     if raw_date := state("paused_until").get("selected_date"):
         try:
@@ -107,6 +118,7 @@ def read_settings(values: dict[str, Any]) -> LeadSettings | dict[str, str]:
         share_by_default=share == "shareable",
         paused_until=paused_until,
         audiences=audiences,
+        holidays=holidays,
     )
     return errors or chosen
 
@@ -165,6 +177,14 @@ def _checkboxes(days: frozenset[int]) -> Block:
     element: Block = {"type": "checkboxes", "action_id": VALUE, "options": options}
     if days:
         element["initial_options"] = [options[day - 1] for day in sorted(days)]
+    return element
+
+
+def _holidays_input(country: str | None) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": VALUE, "max_length": 8}
+    shown = "none" if country == "" else country
+    if shown:
+        element["initial_value"] = shown
     return element
 
 

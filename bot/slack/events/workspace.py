@@ -1,4 +1,4 @@
-"""Home opened, and the workspace uninstalling the app or revoking its tokens."""
+"""Home opened, a person's profile changing, and the workspace uninstalling the app or revoking its tokens."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.services import workspaces
+from bot.services import presence, workspaces
 from bot.slack.deps import deps_of
-from bot.slack.homes import publish_home
-from bot.slack.payloads import actor
+from bot.slack.homes import publish_home, refresh_home
+from bot.slack.payloads import actor, text_of
 
 
 def home_opened(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
@@ -17,6 +17,28 @@ def home_opened(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
     team_id, user_id = actor(context)
     if event.get("tab", "home") == "home" and user_id:
         publish_home(deps_of(context), team_id, user_id)
+    ack()
+
+
+def profile_changed(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    """A user's profile changed (timezone, status): a lead's schedule follows, before Slack is answered (a database
+    failure makes Slack retry). Anyone else's change is read and dropped."""
+    user = event.get("user")
+    if isinstance(user, dict):
+        details = user.get("profile")
+        expiration = details.get("status_expiration") if isinstance(details, dict) else None
+        profile = presence.Profile(
+            user_id=text_of(user, "id"),
+            tz=text_of(user, "tz") or None,
+            status_emoji=text_of(details, "status_emoji"),
+            status_text=text_of(details, "status_text"),
+            status_expiration=expiration if isinstance(expiration, int) and expiration > 0 else 0,
+        )
+        deps, team_id = deps_of(context), actor(context)[0]
+        with deps.session_factory.begin() as session:
+            changed = presence.profile_changed(session, team_id, profile, deps.clock())
+        if changed:
+            refresh_home(deps, team_id, profile.user_id)
     ack()
 
 
