@@ -304,14 +304,16 @@ def test_scorecards_and_digests_are_sent_once_per_week_however_often_or_late_the
     seed_team(session_factory, slack, 4)
     tick = make_tick(session_factory, slack, library)
     saturday = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-    first = run_tick(tick, saturday)  # the worker was down on Friday: this week's still go out
+    first = run_tick(tick, saturday)  # the worker was down on Friday: this week's still go out…
     again = run_tick(tick, saturday + timedelta(minutes=1))
 
-    assert (first.summaries, first.digests) == (4, 1)
+    assert (first.summaries, first.digests) == (0, 1)  # …the scorecards on the leads' next workday morning
     assert (again.summaries, again.digests) == (0, 0)
     with session_factory() as session:
         kept = session.scalars(select(Delivery).where(Delivery.kind.in_(["summary", "digest"]))).all()
         assert Counter((d.kind, d.period_key) for d in kept) == {("summary", "2026-W47"): 4, ("digest", "2026-W47"): 1}
+        waiting = {d.next_attempt_at for d in kept if d.kind == "summary"}
+        assert waiting == {datetime(2026, 11, 23, 8, 0, tzinfo=UTC)}  # Monday 08:00 in London
         assert {lead.next_summary_at for lead in session.scalars(select(Lead))} == {
             datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
         }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.coaching.categories import CATEGORIES, label
 from bot.coaching.diagnostic import VERDICTS
@@ -16,6 +16,7 @@ LEADERSHIP = tuple(key for key in CATEGORIES if key != "hands_on")
 DISAPPEARANCE = ("stayed_quiet", "context")  # moments that let the team run without you (hand-offs: held rate)
 HIGHLIGHTS = 3
 RULE_OF_THUMB = 0.7  # leadership share of the work in the 70/30 rule
+TREND_WEEKS = 8  # the chart's line of leadership against hands-on
 MIN_GROUP = 3  # the digest breaks moments down by category only when at least this many leads took part
 
 
@@ -62,6 +63,7 @@ class WeekFacts:
     handoffs: Sequence[str] = ()  # the status of each hand-off answered in the last four weeks
     decided_by: Sequence[str] = ()  # who made each decision decided in the last four weeks
     absences: Sequence[str] = ()  # what waited, after the latest absences, newest first
+    weekly: Sequence[tuple[int, int]] = ()  # (leadership, hands-on) moments a week for TREND_WEEKS, oldest first
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class Scorecard:
     disappearance: Disappearance
     focus: Focus
     focus_reason: str  # why this focus, in the lead's own figures
+    weekly: Sequence[tuple[int, int]] = ()  # (leadership, hands-on) a week, oldest first: the chart's line
 
     @property
     def is_empty(self) -> bool:
@@ -175,7 +178,29 @@ def build_scorecard(facts: WeekFacts, week_number: int) -> Scorecard:
         ),
         focus=chosen,
         focus_reason=reason,
+        weekly=tuple(facts.weekly),
     )
+
+
+def weekly_split(moments: Iterable[Moment], until: datetime, weeks: int = TREND_WEEKS) -> list[tuple[int, int]]:
+    """(leadership, hands-on) moments per week for the `weeks` weeks before `until`, oldest first.
+
+    Weeks are counted back from `until` as the scorecard counts them ([until - 7 days, until) is this week), so
+    the last pair matches the scorecard's split. Leadership is any moment filed under a leadership category,
+    hands-on a moment filed under hands-on only; unfiled moments and any outside the window are not counted."""
+    counts = [[0, 0] for _ in range(weeks)]
+    for moment in moments:
+        age = until - moment.created_at
+        if age <= timedelta(0):
+            continue
+        back = (age - timedelta(microseconds=1)) // timedelta(weeks=1)  # an entry exactly k weeks back opens week k - 1
+        if back >= weeks:
+            continue
+        if moment.is_leadership:
+            counts[weeks - 1 - back][0] += 1
+        elif moment.categories == {"hands_on"}:
+            counts[weeks - 1 - back][1] += 1
+    return [(leadership, hands_on) for leadership, hands_on in counts]
 
 
 def streak(entry_weeks: Collection[int]) -> int:

@@ -14,7 +14,7 @@ from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.slack.blocks.prompt import delivery_metadata, prompt_message
 from bot.slack.blocks.scorecard import chart_bars, digest_message, scorecard_message, span
-from bot.slack.chart import bar_chart_png
+from bot.slack.chart import ChartData, chart_png
 from bot.slack.text import render
 
 logger = logging.getLogger(__name__)
@@ -51,13 +51,14 @@ class ScheduledPosts:
     def _upload_chart(self, channel: str, summary: OutgoingSummary) -> bool:
         title = f"Your week, {span(summary.first_day, summary.last_day)}"
         try:
-            png = bar_chart_png(title, chart_bars(summary.scorecard))
+            png = chart_png(ChartData(title, chart_bars(summary.scorecard), summary.scorecard.weekly))
             self.gateway.upload_file(
                 channel,
                 f"scorecard-{summary.scorecard.week}.png",
                 png,
                 title,
-                alt_text="Bar chart of this week's moments by category, against last week",
+                alt_text="Bars of this week's moments by category against last week, and eight weeks of leadership "
+                "against hands-on moments",
             )
         except Exception as error:  # the chart is a nicety: any failure falls back to the text chart
             logger.warning("chart for delivery %d not uploaded (%s): text chart instead", summary.delivery_id, error)

@@ -14,7 +14,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.coaching.schedule import local_date_of, parse_iso_week
-from bot.coaching.scorecard import CodingRun, Digest, Moment, Scorecard, SharedMoment, WeekFacts, build_digest
+from bot.coaching.scorecard import (
+    TREND_WEEKS,
+    CodingRun,
+    Digest,
+    Moment,
+    Scorecard,
+    SharedMoment,
+    WeekFacts,
+    build_digest,
+    weekly_split,
+)
 from bot.coaching.scorecard import build_scorecard as count_week
 from bot.services import loops
 from bot.services.schedules import lead_timezone
@@ -112,7 +122,7 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
     """The scorecards of these leads for the seven days before `until`."""
     ids = [lead.id for lead in leads]
     start = until - WEEK
-    entries = store.entries_between(session, ids, start, until)
+    trend = store.entries_between(session, ids, until - TREND_WEEKS * WEEK, until)  # the chart's eight weeks
     last_week = store.category_counts(session, ids, start - WEEK, start)
     last_totals = entry_counts(session, ids, start - WEEK, start)
     last_leadership = store.leadership_counts(session, ids, start - WEEK, start)
@@ -132,7 +142,7 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
         statuses = prompts.get(lead_id, Counter())
         facts = WeekFacts(
             week=week,
-            moments=[Moment(*row) for row in entries.get(lead_id, [])],
+            moments=[Moment(*row) for row in trend.get(lead_id, []) if row[1] >= start],
             last_week=last_week.get(lead_id, Counter()),
             last_week_total=last_totals.get(lead_id, 0),
             last_week_leadership=last_leadership.get(lead_id, 0),
@@ -145,6 +155,7 @@ def build_scorecards(session: Session, leads: Sequence[Lead], until: datetime, w
             handoffs=loop_facts[lead_id].handoffs,
             decided_by=loop_facts[lead_id].decided_by,
             absences=loop_facts[lead_id].absences,
+            weekly=weekly_split([Moment(*row) for row in trend.get(lead_id, [])], until),
         )
         cards[lead_id] = count_week(facts, parse_iso_week(week).isocalendar().week)
     return cards
