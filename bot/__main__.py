@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import container, jobs
 from bot.coaching.classify import Rules, RulesError, load_rules
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library
-from bot.config import README_HINT, ConfigError, Settings, load_settings
+from bot.config import README_HINT, ConfigError, Settings, data_dir, load_settings
 from bot.delivery.gateway import make_client
 from bot.scheduler import make_scheduler
 from bot.services import export, summaries, workspaces
@@ -33,7 +33,7 @@ from bot.store.db import database_answers, make_engine, make_session_factory
 
 logger = logging.getLogger("bot")
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = data_dir("prompts")  # prompts/ of the checkout, or bot/data/prompts in the wheel
 RULES_PATH = PROMPTS_DIR / "rules" / "categories.toml"
 
 
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 3000)")
+    serve.add_argument("--host", default=None, help="interface to listen on (default: HOST, 0.0.0.0)")
     serve.add_argument("--no-scheduler", action="store_true", help="serve requests only; run a worker too")
     serve.set_defaults(handler=cmd_serve)
 
@@ -193,27 +194,23 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """HTTP mode, with the scheduler in the same process unless --no-scheduler."""
-    import waitress
-
-    from bot.web import MAX_BODY_BYTES, make_wsgi_app
+    from bot.web import ListenError, listen, make_wsgi_app
 
     app, engine, deps = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    host, port = args.host or settings.host, args.port or settings.port
+    try:  # bound before anything starts, so a port in use is one line and nothing is left running
+        server = listen(make_wsgi_app(app, lambda: database_answers(engine)), host, port)
+    except ListenError as error:
+        raise ConfigError(str(error)) from None
     scheduler = None if args.no_scheduler else make_scheduler(ticker(deps), blocking=False)
     if scheduler is not None:
         scheduler.start()
     deps.courier.start()
-    port = args.port or settings.port
-    logger.info("serving Slack requests on port %d (scheduler %s)", port, "on" if scheduler else "off")
+    logger.info("serving Slack requests on port %d of %s (scheduler %s)", port, host, "on" if scheduler else "off")
     try:
-        waitress.serve(
-            make_wsgi_app(app, lambda: database_answers(engine)),
-            host="0.0.0.0",
-            port=port,
-            threads=16,
-            max_request_body_size=MAX_BODY_BYTES,
-            ident="lead-coach",
-        )
+        server.run()
     finally:
+        server.close()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         deps.courier.stop()

@@ -1,14 +1,18 @@
-"""Settings from the environment or a `.env` file (DESIGN.md §3)."""
+"""Settings from the environment or a `.env` file (DESIGN.md §3), and where the app's data files are."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv.parser import parse_stream
+
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_HOST = "0.0.0.0"  # every interface: the Procfile's web process and the Docker image are reached from outside
 README_HINT = "see 'Creating the Slack app' in README.md"
 
 
@@ -32,6 +36,7 @@ class Settings:
     log_level: str
     installer: str | None = None  # Slack doesn't tell a single-workspace app who installed it; this does
     retention_days: int = 30  # an uninstalled workspace's data is deleted this long after the uninstall
+    host: str = DEFAULT_HOST  # the interface `coach serve` listens on
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first of these settings that is not set."""
@@ -46,25 +51,26 @@ class Settings:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes and `export`."""
+    """Parse a `.env` file with python-dotenv's parser: KEY=VALUE lines, `export`, `#` comments (whole-line, and
+    after an unquoted value), single quotes (literal) and double quotes (with escapes such as \\n and \\", and
+    values over several lines). `${VAR}` is not expanded: a value is what is written. A line that is not KEY=VALUE
+    raises ConfigError naming the file and line. The values are returned, never put into os.environ."""
     values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = line.removeprefix("export ").strip()
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {raw.strip()[:40]!r}.")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error or (binding.key is not None and binding.value is None):
+                text = binding.original.string  # may start with the blank lines before the statement
+                line = binding.original.line + text[: len(text) - len(text.lstrip())].count("\n")
+                got = (text.strip().splitlines() or [""])[0][:40]
+                raise ConfigError(f"{path}:{line}: expected KEY=VALUE, got {got!r}.")
+            if binding.key is not None and binding.value is not None:
+                values[binding.key] = binding.value
     return values
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build Settings from `.env` (if present) overlaid by the environment; raise ConfigError if malformed."""
+    """Build Settings from `.env` (if present) overlaid by the environment (a variable set there wins over the
+    file); raise ConfigError if malformed."""
     env_path = env_file if env_file is not None else Path(".env")
     merged: dict[str, str] = read_env_file(env_path) if env_path.is_file() else {}
     merged.update(os.environ if environ is None else environ)
@@ -86,7 +92,21 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         installer=_user(get("COACH_INSTALLER")),
         retention_days=_int(get("COACH_RETENTION_DAYS") or "30", "COACH_RETENTION_DAYS", low=1, high=3650),
+        host=_host(get("HOST") or DEFAULT_HOST),
     )
+
+
+def data_dir(name: str) -> Path:
+    """A data directory that lives at the top of the repository (`prompts`, `migrations`): in an installed wheel it
+    is bot/data/NAME inside the package (the build maps it in; see pyproject.toml), found through the installed
+    `bot` package; in an editable install or a plain checkout, where the package is the repository's bot/, it is
+    the repository's own NAME/ beside it."""
+    package = Path(str(files("bot")))  # pip installs the wheel as plain files, never as a zip
+    packaged = package / "data" / name
+    checkout = package.parent
+    if packaged.is_dir() or not (checkout / "pyproject.toml").is_file():
+        return packaged
+    return checkout / name
 
 
 def normalize_database_url(url: str) -> str:
@@ -143,6 +163,12 @@ def _channel(value: str | None) -> str | None:
 def _user(value: str | None) -> str | None:
     if value is not None and (value[:1] not in ("U", "W") or not value.isalnum()):
         raise ConfigError(f"COACH_INSTALLER must be a Slack user id like U0123ABCD, got {value!r}.")
+    return value
+
+
+def _host(value: str) -> str:
+    if any(character.isspace() or character == "/" for character in value):
+        raise ConfigError(f"HOST must be an interface address or name, like 0.0.0.0 or 127.0.0.1, got {value!r}.")
     return value
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.middleware.request_verification import RequestVerification
@@ -31,21 +33,37 @@ class WithoutRequestBody(logging.Filter):
 _WITHOUT_REQUEST_BODY = WithoutRequestBody()  # one instance, so building many apps adds it to Bolt's logger once
 
 
+@contextmanager
+def _client_is_the_only_token() -> Iterator[None]:
+    """Bolt takes its token from `token=` or, failing that, from SLACK_BOT_TOKEN in the environment, and wants
+    either that or a `client` (it warns "As you gave `client` as well, `token` will be unused." when it gets both).
+    Our client carries the token, the API URL (SLACK_API_URL) and no automatic retries, so it is the one Bolt must
+    use: Bolt is built with the client alone, SLACK_BOT_TOKEN held back from it for the length of the constructor
+    and put back at once (start-up, before any thread that reads the environment)."""
+    token = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        yield
+    finally:
+        if token is not None:
+            os.environ["SLACK_BOT_TOKEN"] = token
+
+
 def create_app(deps: AppDeps, client: WebClient, *, team_id: str, executor: Executor | None = None) -> App:
     """Build the Slack app for the workspace `team_id` (the token's, from auth.test) with every listener registered;
     requests from any other workspace are answered and ignored. Lazy listeners run on `executor` if given."""
-    app = App(
-        client=client,
-        signing_secret=deps.settings.signing_secret or "",
-        # Listeners write to the database before Slack is answered; Slack calls run after, lazily.
-        process_before_response=True,
-        token_verification_enabled=False,
-        logger=logging.getLogger("bot.slack.app"),
-        listener_executor=executor,
-        # Before Bolt reads the request for its own authorization (which may call auth.test): another workspace's
-        # request, or one of a shape Slack never sends, costs no Slack call and no traceback.
-        before_authorize=screen(team_id),
-    )
+    with _client_is_the_only_token():
+        app = App(
+            client=client,  # the token, SLACK_API_URL, no retries: Bolt's per-request clients copy all three
+            signing_secret=deps.settings.signing_secret or "",
+            # Listeners write to the database before Slack is answered; Slack calls run after, lazily.
+            process_before_response=True,
+            token_verification_enabled=False,
+            logger=logging.getLogger("bot.slack.app"),
+            listener_executor=executor,
+            # Before Bolt reads the request for its own authorization (which may call auth.test): another
+            # workspace's request, or one of a shape Slack never sends, costs no Slack call and no traceback.
+            before_authorize=screen(team_id),
+        )
     logging.getLogger(f"slack_bolt.{RequestVerification.__name__}").addFilter(_WITHOUT_REQUEST_BODY)
     app.error(handle_error)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from bot.config import data_dir
+
+MIGRATIONS_DIR = data_dir("migrations")  # migrations/ of the checkout, or bot/data/migrations in the wheel
 
 
 def alembic_config(database_url: str) -> Config:
