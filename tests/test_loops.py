@@ -455,13 +455,13 @@ def test_the_quarter_asks_for_single_owner_areas_and_the_next_quarter_shows_them
 ) -> None:
     days.through(date(2026, 11, 30), date(2026, 12, 31))
     assert days.followups() == []
-    days.through(date(2027, 1, 1), date(2027, 1, 5))  # Friday 1 January: the first workday of the quarter
+    days.through(date(2027, 1, 1), date(2027, 1, 6))  # New Year's Day is a holiday: Monday 4 is the first workday
     [asked] = days.followups()
     with session_factory() as session:
-        assert session.get_one(Delivery, delivery_of(asked)).period_key == "2027-01-01"
+        assert session.get_one(Delivery, delivery_of(asked)).period_key == "2027-01-04"
         prompted = set(session.scalars(select(Delivery.period_key).where(Delivery.kind == Kind.PROMPT)))
-    assert "2027-01-01" not in prompted  # instead of that day's prompt
-    assert {"2027-01-04", "2027-01-05"} <= prompted
+    assert not {"2027-01-01", "2027-01-04"} & prompted  # a holiday; then the quarter's question instead of a prompt
+    assert {"2027-01-05", "2027-01-06"} <= prompted
     requests.message_button(
         LIST_AREAS_ACTION, str(delivery_of(asked)), channel="D0LEAD", message_ts=asked.response["ts"]
     )

@@ -20,6 +20,7 @@ from bot.store.db import make_session_factory
 from bot.store.models import Absence, Decision, Delivery, Handoff, ImpactEntry, Lead, Reply, Workspace
 from tests.seed import add_diagnostic, add_entry, add_prompt, enroll
 from tests.slack_api import SlackAPIServer
+from tests.support import Clock
 from tests.ticks import make_tick, two_workers_at_once
 
 TEAM = "T0TEAM"
@@ -302,10 +303,12 @@ def test_scorecards_and_digests_are_sent_once_per_week_however_often_or_late_the
     session_factory: sessionmaker[Session], slack: SlackAPIServer, library: PromptLibrary
 ) -> None:
     seed_team(session_factory, slack, 4)
-    tick = make_tick(session_factory, slack, library)
     saturday = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    clock = Clock(saturday)  # the courier's clock too: what waits for Monday is not due on Saturday
+    tick = make_tick(session_factory, slack, library, clock=clock)
     first = run_tick(tick, saturday)  # the worker was down on Friday: this week's still go out…
-    again = run_tick(tick, saturday + timedelta(minutes=1))
+    clock.now = saturday + timedelta(minutes=1)
+    again = run_tick(tick, clock.now)
 
     assert (first.summaries, first.digests) == (0, 1)  # …the scorecards on the leads' next workday morning
     assert (again.summaries, again.digests) == (0, 0)
@@ -318,7 +321,8 @@ def test_scorecards_and_digests_are_sent_once_per_week_however_often_or_late_the
             datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
         }
     # Too late to be this week's: a worker down until Tuesday skips it rather than send a stale one.
-    run_tick(tick, datetime(2026, 12, 1, 17, 0, tzinfo=UTC))
+    clock.now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    run_tick(tick, clock.now)
     with session_factory() as session:
         weeks = Counter(d.period_key for d in session.scalars(select(Delivery).where(Delivery.kind == "summary")))
     assert weeks == {"2026-W47": 4}

@@ -149,7 +149,19 @@ def test_forget_asks_first_then_deletes_every_row_of_the_lead_and_nothing_else(
 
     assert response.status == 200
     assert "Done: 4 entries, 1 diagnostic" in response.body
+    slack.wait_for("views.publish")  # Home redrawn, empty: its new row names no lead and holds nothing of theirs
+    wait_until(lambda: queue_settled(session_factory))
     after = snapshot(engine)
+    columns = [column.name for column in Base.metadata.tables["deliveries"].columns]
+
+    def new_empty_home(row: tuple[Any, ...]) -> bool:
+        values = dict(zip(columns, row, strict=True))
+        fresh = row not in before["deliveries"]
+        return fresh and (values["kind"], values["recipient"], values["lead_id"]) == ("home", "U0LEAD", None)
+
+    after["deliveries"] = {row for row in after["deliveries"] if not new_empty_home(row)}
+    for snap in (before, after):  # that publish also moved the workspace's own pace, which is nobody's
+        snap["pace_slots"] = {row for row in snap["pace_slots"] if row[0] != TEAM_ID}
     for table in Base.metadata.sorted_tables:
         columns = [column.name for column in table.columns]
         gone = {row for row in before[table.name] if theirs(table.name, row, columns, lead_id, entries)}
