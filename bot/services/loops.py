@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.coaching import loops as rules
@@ -145,8 +144,7 @@ def _handoff_from(session: Session, lead: Lead, source: str, source_id: int | No
     )
     if owner is None or owner.lead_id != lead.id:
         raise UserFacingError("That isn't yours, or it has been deleted.")
-    column = Handoff.diagnostic_id if source == "diagnostic" else Handoff.entry_id
-    return session.query(Handoff).filter(column == source_id).one_or_none()
+    return store.handoff_recorded_from(session, source, source_id or 0)
 
 
 def record_decision(
@@ -404,7 +402,7 @@ def list_areas(session: Session, team_id: str, user_id: str, delivery_id: int, t
         raise UserFacingError(NOT_YOURS)
     review = _subject(session, AreaReview, question.delivery.subject_id or 0)
     areas = rules.solo_areas(text)
-    session.execute(delete(SoloArea).where(SoloArea.review_id == review.id))
+    store.clear_areas(session, review.id)
     session.add_all(SoloArea(review_id=review.id, lead_id=review.lead_id, text=a, created_at=now) for a in areas)
     _redraw(question, now)
     return len(areas)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.coaching.loops import Due
@@ -154,3 +154,14 @@ def first_prompts(session: Session, lead_ids: Sequence[int]) -> dict[int, dateti
         .group_by(Delivery.lead_id)
     )
     return {lead_id: first for lead_id, first in session.execute(query) if lead_id is not None and first is not None}
+
+
+def handoff_recorded_from(session: Session, source: str, source_id: int) -> Handoff | None:
+    """The hand-off already recorded from this diagnostic or entry (`source`), if any."""
+    column = Handoff.diagnostic_id if source == "diagnostic" else Handoff.entry_id
+    return session.scalars(select(Handoff).where(column == source_id)).one_or_none()
+
+
+def clear_areas(session: Session, review_id: int) -> None:
+    """Remove a review's areas (its list is given again as a whole)."""
+    session.execute(delete(SoloArea).where(SoloArea.review_id == review_id))
