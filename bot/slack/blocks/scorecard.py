@@ -19,6 +19,7 @@ HIGHLIGHT_MAX = 700  # three highlights and their framing stay inside one 3,000-
 SHARED_MAX = 1200
 SHARED_SHOWN = 40  # with the header, summary and footer: inside 50 blocks
 FALLBACK_MAX = 3000
+CHART_NOTE = "The chart just above: each kind of work against last week, and eight weeks of leading against hands-on."
 VERDICT_WORDS = {"go": "go ahead", "pair": "pair", "face_it": "face a conversation", "delegate": "delegate"}
 
 
@@ -54,7 +55,7 @@ def scorecard_message(
         return text, [header(title), section(body), context(_focus_line(card))]
     blocks = [header(title), section(render(env, "scorecard_summary.md.j2", card=card))]
     if chart_uploaded:
-        blocks.append(context("The chart just above shows each kind of work, this week against last."))
+        blocks.append(context(CHART_NOTE))
     elif bars:
         blocks.append(section(f"```\n{bars}\n```"))
     if card.highlights:
