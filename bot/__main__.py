@@ -17,7 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import container, jobs
-from bot.coaching.classify import Rules, RulesError, load_rules
+from bot.coaching.classify import RulesError
+from bot.coaching.filing import Filing, load_filing
+from bot.coaching.learned import FilingModelError
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library
 from bot.config import README_HINT, ConfigError, Settings, data_dir, load_settings
 from bot.delivery.gateway import make_client
@@ -35,6 +37,7 @@ logger = logging.getLogger("bot")
 
 PROMPTS_DIR = data_dir("prompts")  # prompts/ of the checkout, or bot/data/prompts in the wheel
 RULES_PATH = PROMPTS_DIR / "rules" / "categories.toml"
+MODEL_PATH = PROMPTS_DIR / "rules" / "filing_model.json"  # trained from the rules and the labelled sets
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,7 +247,7 @@ def start_app(settings: Settings, *required: str) -> tuple[App, Engine, AppDeps]
 
 def build_deps(settings: Settings, engine: Engine, client: WebClient) -> AppDeps:
     """The process's one container."""
-    return container.build(settings, make_session_factory(engine), client, load_prompts(), load_category_rules())
+    return container.build(settings, make_session_factory(engine), client, load_prompts(), load_category_filing())
 
 
 def open_database(settings: Settings) -> Engine:
@@ -287,11 +290,11 @@ def load_prompts() -> PromptLibrary:
         raise ConfigError(f"the prompt library in {PROMPTS_DIR} has problems:\n{error}") from None
 
 
-def load_category_rules() -> Rules:
-    """The category rules in prompts/rules/; a malformed file stops start-up naming the file and the pattern."""
+def load_category_filing() -> Filing:
+    """The category rules and the filing model in prompts/rules/; a malformed file stops start-up naming it."""
     try:
-        return load_rules(RULES_PATH)
-    except RulesError as error:
+        return load_filing(RULES_PATH, MODEL_PATH)
+    except (RulesError, FilingModelError) as error:
         raise ConfigError(str(error)) from None
 
 

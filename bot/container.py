@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import jobs
-from bot.coaching.classify import Rules
+from bot.coaching.filing import Filing
 from bot.coaching.prompts import PromptLibrary, make_prompt_environment
 from bot.config import Settings
 from bot.delivery.courier import Courier
@@ -25,7 +25,7 @@ def build(
     session_factory: sessionmaker[Session],
     client: WebClient,
     library: PromptLibrary,
-    rules: Rules,
+    filing: Filing,
     *,
     clock: Callable[[], datetime] = utcnow,
     channel_interval: float = CHANNEL_INTERVAL,
@@ -42,7 +42,7 @@ def build(
         courier=courier,
         templates=templates,
         library=library,
-        rules=rules,
+        filing=filing,
         prompt_env=make_prompt_environment(),
         clock=clock,
     )

@@ -21,8 +21,8 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot import container
-from bot.__main__ import PROMPTS_DIR, RULES_PATH
-from bot.coaching.classify import Rules, load_rules
+from bot.__main__ import MODEL_PATH, PROMPTS_DIR, RULES_PATH
+from bot.coaching.filing import Filing, load_filing
 from bot.coaching.prompts import PromptLibrary, load_library
 from bot.config import Settings, normalize_database_url
 from bot.delivery.gateway import make_client
@@ -196,9 +196,9 @@ def library() -> PromptLibrary:
 
 
 @pytest.fixture(scope="session")
-def rules() -> Rules:
-    """The real category rules."""
-    return load_rules(RULES_PATH)
+def filing() -> Filing:
+    """The real category rules and filing model."""
+    return load_filing(RULES_PATH, MODEL_PATH)
 
 
 @pytest.fixture
@@ -208,11 +208,11 @@ def deps(
     slack: SlackAPIServer,
     clock: Clock,
     library: PromptLibrary,
-    rules: Rules,
+    filing: Filing,
 ) -> Iterator[AppDeps]:
     """The app's container, its courier sending from a background thread (no per-channel spacing: tests are fast)."""
     client = make_client(BOT_TOKEN, slack.base_url)
-    deps = container.build(settings, session_factory, client, library, rules, clock=clock, channel_interval=0)
+    deps = container.build(settings, session_factory, client, library, filing, clock=clock, channel_interval=0)
     deps.courier.start()
     yield deps
     deps.courier.stop()

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import bot.slack.blocks
 from bot import container
 from bot.coaching.categories import CATEGORIES
-from bot.coaching.classify import Rules
 from bot.coaching.diagnostic import OWNERSHIP, PULLS
+from bot.coaching.filing import Filing
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.delivery.gateway import make_client
@@ -160,12 +160,12 @@ def app(
     slack: SlackAPIServer,
     clock: Clock,
     library: PromptLibrary,
-    rules: Rules,
+    filing: Filing,
     lazies: Lazies,
 ) -> App:
     """The real app, as conftest builds it, with lazy listeners on `lazies`."""
     client = make_client(BOT_TOKEN, slack.base_url)
-    deps = container.build(settings, session_factory, client, library, rules, clock=clock, channel_interval=0)
+    deps = container.build(settings, session_factory, client, library, filing, clock=clock, channel_interval=0)
     lazies.courier = deps.courier
     return create_app(deps, client, team_id=TEAM_ID, executor=lazies)
 

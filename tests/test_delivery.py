@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import container
-from bot.coaching.classify import Rules
+from bot.coaching.filing import Filing
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.delivery import outbox
@@ -245,10 +245,10 @@ def test_a_queued_message_whose_courier_died_is_taken_over_after_the_lease_and_s
     slack: SlackAPIServer,
     session_factory: sessionmaker[Session],
     library: PromptLibrary,
-    rules: Rules,
+    filing: Filing,
     clock: Clock,
 ) -> None:
-    deps = container.build(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), library, rules,
+    deps = container.build(settings, session_factory, make_client(BOT_TOKEN, slack.base_url), library, filing,
                            clock=clock, channel_interval=0)  # fmt: skip
     with session_factory.begin() as session:
         session.add(Workspace(team_id=TEAM_ID, timezone="UTC"))

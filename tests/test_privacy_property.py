@@ -39,7 +39,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import container
-from bot.coaching.classify import Rules
+from bot.coaching.filing import Filing
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.delivery.gateway import make_client
@@ -961,7 +961,7 @@ def test_only_words_shared_after_they_were_written_reach_the_digest_and_other_wo
     slack: SlackAPIServer,
     clock: Clock,
     library: PromptLibrary,
-    rules: Rules,
+    filing: Filing,
 ) -> None:
     slack.set_user(LEAD, is_admin=True)
     slack.set_user(PEER)
@@ -971,7 +971,7 @@ def test_only_words_shared_after_they_were_written_reach_the_digest_and_other_wo
     try:
         with Lazies() as lazies:
             client = make_client(BOT_TOKEN, slack.base_url)
-            deps = container.build(settings, session_factory, client, library, rules, clock=clock, channel_interval=0)
+            deps = container.build(settings, session_factory, client, library, filing, clock=clock, channel_interval=0)
             lazies.courier = deps.courier
             app = create_app(deps, client, team_id=TEAM_ID, executor=lazies)
             response_url = slack.url + "/respond/1"

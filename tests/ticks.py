@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import container
-from bot.__main__ import RULES_PATH
-from bot.coaching.classify import Rules, load_rules
+from bot.__main__ import MODEL_PATH, RULES_PATH
+from bot.coaching.filing import Filing, load_filing
 from bot.coaching.prompts import PromptLibrary
 from bot.delivery.gateway import make_client
 from bot.jobs import Tick, TickReport, run_tick
@@ -22,9 +22,9 @@ from tests.support import BOT_TOKEN, settings_for
 
 
 @cache
-def category_rules() -> Rules:
-    """The real category rules, read once."""
-    return load_rules(RULES_PATH)
+def category_filing() -> Filing:
+    """The real category rules and filing model, read once."""
+    return load_filing(RULES_PATH, MODEL_PATH)
 
 
 def make_tick(
@@ -40,7 +40,7 @@ def make_tick(
     client = make_client(BOT_TOKEN, slack.base_url, timeout=timeout)
     settings = settings_for(slack.base_url, "sqlite://", per_minute)  # the session factory is given
     timing = {"clock": clock} if clock else {}
-    deps = container.build(settings, session_factory, client, library, category_rules(), channel_interval=0, **timing)
+    deps = container.build(settings, session_factory, client, library, category_filing(), channel_interval=0, **timing)
     deps.courier.sleep = lambda _seconds: None
     return container.tick_of(deps)
 

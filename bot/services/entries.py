@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.coaching.categories import CATEGORIES
-from bot.coaching.classify import Rules, classify
+from bot.coaching.filing import Filing
 from bot.coaching.memory import adjusted, lessons, words_of
 from bot.services.errors import UserFacingError
 from bot.store import entries as store
@@ -85,7 +85,7 @@ def shares_by_default(session: Session, team_id: str, user_id: str) -> bool:
 
 def capture_message(
     session: Session,
-    rules: Rules,
+    filing: Filing,
     *,
     team_id: str,
     user_id: str,
@@ -142,12 +142,12 @@ def capture_message(
     beside = thread_ts or ts  # the acknowledgement goes in the thread of the message just sent
     if not appended:  # its words are this message's: filed without reading them back
         entry.text = text
-        categories = _file(session, rules, lead.id, text)
+        categories = _file(session, filing, lead.id, text)
         store.set_categories(session, entry.id, categories, new=True)
         if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
             delivery.status = Status.ANSWERED
         return replace(_filed(session, entry, thread_ts=beside, categories=categories), fresh=True)
-    unshared = _words_changed(session, rules, entry, now)
+    unshared = _words_changed(session, filing, entry, now)
     # The acknowledgement moves beside this message, so the lead sees there whether the answer may be shared.
     moved_from = None
     if entry.ack_channel and entry.ack_ts:
@@ -156,7 +156,7 @@ def capture_message(
 
 
 def edit_message(
-    session: Session, rules: Rules, team_id: str, user_id: str, channel: str, ts: str, text: str, now: datetime
+    session: Session, filing: Filing, team_id: str, user_id: str, channel: str, ts: str, text: str, now: datetime
 ) -> Filed | None:
     """The lead edited a DM of theirs we stored: the entry follows (None if we never stored that message of theirs)."""
     reply = _own_reply(session, team_id, user_id, channel, ts)
@@ -164,12 +164,12 @@ def edit_message(
         return None
     reply.text, reply.edited_at = text, now
     entry = _entry(session, reply.entry_id)
-    unshared = _words_changed(session, rules, entry, now)
+    unshared = _words_changed(session, filing, entry, now)
     return replace(_filed(session, entry), unshared=unshared)
 
 
 def delete_message(
-    session: Session, rules: Rules, team_id: str, user_id: str, channel: str, ts: str, now: datetime
+    session: Session, filing: Filing, team_id: str, user_id: str, channel: str, ts: str, now: datetime
 ) -> Filed | Removed | None:
     """The lead deleted a DM of theirs we stored: it leaves the entry, and an entry left with no messages goes too."""
     reply = _own_reply(session, team_id, user_id, channel, ts)
@@ -182,13 +182,13 @@ def delete_message(
         removed = Removed(entry.id, entry.ack_channel, entry.ack_ts, entry.source, by_slack=True)
         session.delete(entry)
         return removed
-    unshared = _words_changed(session, rules, entry, now)
+    unshared = _words_changed(session, filing, entry, now)
     return replace(_filed(session, entry), unshared=unshared)
 
 
 def log_entry(
     session: Session,
-    rules: Rules,
+    filing: Filing,
     *,
     team_id: str,
     user_id: str,
@@ -201,7 +201,7 @@ def log_entry(
     shareable: bool | None = None,
     minutes: int | None = None,
 ) -> Filed:
-    """Log an entry from /impact or a modal; no categories chosen means the rules file it."""
+    """Log an entry from /impact or a modal; no categories chosen means the filing files it."""
     if not text.strip():
         raise UserFacingError(EMPTY)
     get_or_create_workspace(session, team_id, default_timezone)
@@ -221,7 +221,7 @@ def log_entry(
     )
     session.add(entry)
     session.flush()
-    filed_under = _known(categories) or _file(session, rules, lead.id, text)
+    filed_under = _known(categories) or _file(session, filing, lead.id, text)
     store.set_categories(session, entry.id, filed_under, new=True)
     if delivery is not None and delivery.status in (Status.SENT, Status.SKIPPED):
         delivery.status = Status.ANSWERED
@@ -232,7 +232,7 @@ def log_entry(
 
 def log_choice(
     session: Session,
-    rules: Rules,
+    filing: Filing,
     team_id: str,
     user_id: str,
     delivery_id: int,
@@ -241,7 +241,7 @@ def log_choice(
     now: datetime,
 ) -> Filed:
     """One tap on a prompt's quick answer: the choice is the lead's answer (filed under `categories`, the prompt
-    theme's, else by the rules), and a message in the prompt's thread adds to it. A second tap changes nothing."""
+    theme's, else by the filing), and a message in the prompt's thread adds to it. A second tap changes nothing."""
     lead = get_lead(session, team_id, user_id, for_update=True)
     delivery = session.get(Delivery, delivery_id)
     if lead is None or delivery is None or delivery.lead_id != lead.id or delivery.kind not in PROMPT_KINDS:
@@ -273,7 +273,7 @@ def log_choice(
             created_at=now,
         )
     )
-    filed_under = _known(categories) or _file(session, rules, lead.id, choice)
+    filed_under = _known(categories) or _file(session, filing, lead.id, choice)
     store.set_categories(session, entry.id, filed_under, new=True)
     delivery.status = Status.ANSWERED
     return replace(_filed(session, entry, thread_ts=delivery.ts, categories=filed_under), fresh=True)
@@ -287,7 +287,7 @@ def draft(session: Session, team_id: str, user_id: str, entry_id: int) -> Draft:
 
 def correct(
     session: Session,
-    rules: Rules,
+    filing: Filing,
     team_id: str,
     user_id: str,
     entry_id: int,
@@ -298,7 +298,7 @@ def correct(
     minutes: int | None = None,
 ) -> Filed:
     """The lead's own categories, sharing choice and time for the words they saw (`revision`); their categories win
-    over the rules (none: the rules again)."""
+    over the filing (none: the filing again)."""
     entry = _owned(session, team_id, user_id, entry_id)
     if shareable and revision != entry.revision:
         raise UserFacingError(CHANGED_SINCE)
@@ -308,7 +308,7 @@ def correct(
     entry.minutes = minutes
     if chosen and set(chosen) != set(before):  # what they changed teaches the filing of their later entries
         store.remember(session, entry.lead_id, lessons(words_of(entry.text), before, chosen))
-    store.set_categories(session, entry.id, chosen or _file(session, rules, entry.lead_id, entry.text))
+    store.set_categories(session, entry.id, chosen or _file(session, filing, entry.lead_id, entry.text))
     return _filed(session, entry)
 
 
@@ -366,27 +366,27 @@ def _own_reply(session: Session, team_id: str, user_id: str, channel: str, ts: s
     return None if lead is None else store.reply_at(session, channel, ts, lead.id)
 
 
-def _words_changed(session: Session, rules: Rules, entry: ImpactEntry, now: datetime) -> bool:
+def _words_changed(session: Session, filing: Filing, entry: ImpactEntry, now: datetime) -> bool:
     """The entry's messages changed: new words, and private again until the lead shares them; True if it was shared."""
-    _refresh_text(session, rules, entry, now)
+    _refresh_text(session, filing, entry, now)
     entry.revision += 1
     unshared, entry.shareable = entry.shareable, False
     return unshared
 
 
-def _refresh_text(session: Session, rules: Rules, entry: ImpactEntry, edited_at: datetime | None) -> None:
-    """An entry from DMs reads as its messages in order; unless the lead chose categories, the rules refile it."""
+def _refresh_text(session: Session, filing: Filing, entry: ImpactEntry, edited_at: datetime | None) -> None:
+    """An entry from DMs reads as its messages in order; unless the lead chose categories, the filing refiles it."""
     entry.text = "\n\n".join(store.reply_texts(session, entry.id))
     if edited_at is not None:
         entry.edited_at = edited_at
     if not entry.categories_by_lead:
-        store.set_categories(session, entry.id, _file(session, rules, entry.lead_id, entry.text))
+        store.set_categories(session, entry.id, _file(session, filing, entry.lead_id, entry.text))
 
 
-def _file(session: Session, rules: Rules, lead_id: int, text: str) -> tuple[str, ...]:
-    """The rules' categories for these words, adjusted by what this lead's corrections taught."""
+def _file(session: Session, filing: Filing, lead_id: int, text: str) -> tuple[str, ...]:
+    """The filing's categories for these words, adjusted by what this lead's corrections taught."""
     words = words_of(text)
-    return _known(adjusted(classify(rules, text), words, store.memory_of(session, lead_id, words)))
+    return _known(adjusted(filing.categories(text), words, store.memory_of(session, lead_id, words)))
 
 
 def _categories(session: Session, entry_id: int) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from jinja2 import Environment
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coaching.classify import Rules
+from bot.coaching.filing import Filing
 from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.delivery.courier import Courier
@@ -30,7 +30,7 @@ class AppDeps:
     courier: Courier
     templates: Environment
     library: PromptLibrary
-    rules: Rules
+    filing: Filing
     prompt_env: Environment
     clock: Callable[[], datetime]
 

@@ -56,7 +56,7 @@ def choose(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bolt
             choice, own = prompt.choices[index], prompt.choice_categories[index]
             categories = own if own is not None else tuple(sorted(THEME_CATEGORIES.get(prompt.theme, ())))
             filed = entries.log_choice(
-                session, deps.rules, team_id, user_id, delivery_id, choice, categories, deps.clock()
+                session, deps.filing, team_id, user_id, delivery_id, choice, categories, deps.clock()
             )
             outbox.acknowledge(session, team_id, filed, channel or user_id, deps.clock())
             if channel and ts:

@@ -27,7 +27,7 @@ def log(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     with deps.session_factory.begin() as session:
         filed = entries.log_entry(
             session,
-            deps.rules,
+            deps.filing,
             team_id=team_id,
             user_id=user_id,
             text=text_of(command, "text"),

@@ -66,7 +66,7 @@ def _apply(
         thread_ts = text_of(event, "thread_ts")
         return entries.capture_message(
             session,
-            deps.rules,
+            deps.filing,
             team_id=team_id,
             user_id=user_id,
             channel=channel,
@@ -79,11 +79,13 @@ def _apply(
     changed = text_of(message, "ts")
     if subtype == "message_changed" and changed:
         if _is_tombstone(event):  # a deleted message that has a thread stays as a tombstone
-            return entries.delete_message(session, deps.rules, team_id, user_id, channel, changed, now)
+            return entries.delete_message(session, deps.filing, team_id, user_id, channel, changed, now)
         text = text_of(message, "text")
-        return entries.edit_message(session, deps.rules, team_id, user_id, channel, changed, text, now)
+        return entries.edit_message(session, deps.filing, team_id, user_id, channel, changed, text, now)
     if subtype == "message_deleted" and text_of(event, "deleted_ts"):
-        return entries.delete_message(session, deps.rules, team_id, user_id, channel, text_of(event, "deleted_ts"), now)
+        return entries.delete_message(
+            session, deps.filing, team_id, user_id, channel, text_of(event, "deleted_ts"), now
+        )
     return None
 
 

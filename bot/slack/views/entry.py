@@ -29,7 +29,7 @@ def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
             if modal.entry_id is not None:
                 filed = entries.correct(
                     session,
-                    deps.rules,
+                    deps.filing,
                     team_id,
                     user_id,
                     modal.entry_id,
@@ -42,7 +42,7 @@ def submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
             else:
                 filed = entries.log_entry(
                     session,
-                    deps.rules,
+                    deps.filing,
                     team_id=team_id,
                     user_id=user_id,
                     text=text or "",
