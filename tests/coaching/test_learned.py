@@ -75,14 +75,14 @@ def test_training_is_deterministic(rules: Rules) -> None:
 
 
 def test_with_the_model_a_set_left_out_of_training_is_filed_better_than_by_the_rules_alone(rules: Rules) -> None:
-    # The sixth set was written after the rules' last tuning, so neither the rules nor this model saw it.
-    left_out = DATA / "filing_dev6.toml"
-    examples, _ = read_examples([path for path in training_sets(DATA) if path != left_out])
-    model = train(examples, rules)
-    tests, _ = read_examples([left_out])
+    # The sixth set was written after the rules' last tuning: neither the rules nor this model (trained on the
+    # five sets before it) saw it.
+    earlier = [DATA / f"filing_dev{suffix}.toml" for suffix in ("", "2", "3", "4", "5")]
+    model = train(read_examples(earlier)[0], rules)
+    tests, _ = read_examples([DATA / "filing_dev6.toml"])
     by_rules = macro_f1([(frozenset(classify(rules, e.text)), e.categories) for e in tests])
     combined = macro_f1([(frozenset(model.categories(rules, e.text)), e.categories) for e in tests])
-    assert combined >= by_rules + 0.03, (by_rules, combined)
+    assert combined >= by_rules + 0.05, (by_rules, combined)
 
 
 def test_features_mark_negated_words_and_carry_the_rules_verdicts() -> None:
