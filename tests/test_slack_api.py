@@ -737,7 +737,8 @@ def test_a_rotating_token_is_refreshed_once_and_the_revoked_one_refused(server: 
     fresh = anonymous.oauth_v2_access(
         client_id="111.222", client_secret="secret", grant_type="refresh_token", refresh_token="xoxe-1-r"
     )
-    assert fresh["access_token"] not in ("xoxe.xoxb-1", None) and fresh["refresh_token"] != "xoxe-1-r"
+    assert fresh["access_token"] not in ("xoxe.xoxb-1", None)
+    assert fresh["refresh_token"] != "xoxe-1-r"
     assert WebClient(token=fresh["access_token"], base_url=server.base_url).auth_test()["team_id"] == "T0NEW"
     with pytest.raises(SlackApiError) as again:
         anonymous.oauth_v2_access(
