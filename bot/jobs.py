@@ -166,12 +166,9 @@ def send_one(tick: Tick, item: Outgoing) -> Sent:
     channel = item.channel if isinstance(item, OutgoingDigest) else item.dm_channel or item.user_id
 
     def look() -> Posted | None:
-        where = (
-            item.channel
-            if isinstance(item, OutgoingDigest)
-            else item.dm_channel or courier.gateway.open_dm(item.user_id)
-        )
-        return courier.gateway.find_delivery(where, item.delivery_id)
+        gateway = courier.gateways(item.team_id)
+        where = item.channel if isinstance(item, OutgoingDigest) else item.dm_channel or gateway.open_dm(item.user_id)
+        return gateway.find_delivery(where, item.delivery_id)
 
     # One a period per channel: only the workspace's pace applies (a 429 still holds the channel back).
     outcome = courier.deliver(

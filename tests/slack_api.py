@@ -37,6 +37,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT_CHARS = 40_000
 RATE_WINDOW_SECONDS = 60.0
+REFRESHED_SECONDS = 43_200  # a refreshed rotating token lasts 12 hours, as Slack's do
 JSON_FIELDS = frozenset({"blocks", "view", "metadata", "attachments", "files", "unfurls"})
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"})
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
@@ -1125,9 +1126,10 @@ class SlackAPIServer:
         if grant is None or grant.workspace.revoked:
             raise _SlackError("invalid_refresh_token")
         self._serial += 1
-        workspace = replace(grant.workspace, expires_at=time.time() + (grant.expires_in or 43_200))
+        workspace = replace(grant.workspace, expires_at=time.time() + REFRESHED_SECONDS)
         fresh = replace(
             grant,
+            expires_in=REFRESHED_SECONDS,
             token=f"xoxe.xoxb-{workspace.team_id}-{self._serial}",
             refresh_token=f"xoxe-1-{workspace.team_id}-{self._serial}",
             workspace=workspace,

@@ -78,10 +78,17 @@ def translate(error: SlackApiError) -> SlackError:
 
 
 class SlackGateway:
-    """Implements services.ports.Gateway with a WebClient."""
+    """Implements services.ports.Gateway with a WebClient, or with a way to get one: a workspace's client in
+    distributed mode is looked up (and its token refreshed) as each call starts, so a workspace that is gone fails
+    that call, on the careful path, rather than whoever asked for its gateway."""
 
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    def __init__(self, client: WebClient | Callable[[], WebClient]) -> None:
+        self._client_of: Callable[[], WebClient] = (lambda: client) if isinstance(client, WebClient) else client
+
+    @property
+    def client(self) -> WebClient:
+        """The client this call goes out with."""
+        return self._client_of()
 
     def user_profile(self, user_id: str) -> SlackProfile:
         """users.info, reduced to what the coach uses."""

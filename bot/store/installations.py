@@ -72,10 +72,6 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         self.bots = _encrypted(SLACK_BOTS, self.fernet)
         self.metadata = self.installations.metadata
 
-    def create_tables(self) -> None:
-        """Never at run time: the migrations create these tables."""
-        raise NotImplementedError("the tables come from `coach db upgrade`")
-
     def rotate_key(self) -> int:
         """Encrypt every stored token again with the first key; the number of rows rewritten."""
         rewritten = 0
@@ -96,7 +92,3 @@ class OAuthStates(SQLAlchemyOAuthStateStore):
         super().__init__(expiration_seconds=STATE_SECONDS, engine=engine, logger=logger)
         self.oauth_states = SLACK_OAUTH_STATES
         self.metadata = SLACK_OAUTH_STATES.metadata
-
-    def create_tables(self) -> None:
-        """Never at run time: the migrations create this table."""
-        raise NotImplementedError("the table comes from `coach db upgrade`")

@@ -146,6 +146,7 @@ class Workspace(Base):
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
     digest_set_by: Mapped[str | None] = mapped_column(SlackText(32))  # told if the channel can't be posted to
     installer_user_id: Mapped[str | None] = mapped_column(SlackText(32))
+    enterprise_id: Mapped[str | None] = mapped_column(SlackText(32))  # its Enterprise Grid organization, if any
     digest_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a channel, or off
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     uninstalled_at: Mapped[datetime | None] = mapped_column(index=True)  # its data goes after the retention window

@@ -1,7 +1,7 @@
 """installations
 
 Distributed mode: slack_sdk's installation store (installations and bots, tokens encrypted, so in text columns) and
-its OAuth-state store (one-time states of the install link).
+its OAuth-state store (one-time states of the install link); a workspace's Enterprise Grid organization.
 
 Revision ID: 0009
 Revises: 0008
@@ -42,6 +42,7 @@ def _bot_token_columns() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
+    op.add_column("workspaces", sa.Column("enterprise_id", sa.String(length=32), nullable=True))
     op.create_table(
         "slack_installations",
         *_bot_columns(),
@@ -97,3 +98,5 @@ def downgrade() -> None:
     op.drop_table("slack_bots")
     op.drop_index("slack_installations_idx", table_name="slack_installations")
     op.drop_table("slack_installations")
+    with op.batch_alter_table("workspaces", recreate="never") as batch_op:
+        batch_op.drop_column("enterprise_id")
