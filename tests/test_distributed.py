@@ -490,6 +490,13 @@ def test_an_org_wide_install_serves_every_workspace_of_the_organization_with_its
     clock.now = now
     assert run_tick(container.tick_of(distributed.deps), now).sent == 2
     assert tokens_to(slack, "U0WAYNE1") == tokens_to(slack, "U0STARK1") == {org_token}
+    # Every call with the organization's token says which of its workspaces it acts in.
+    for method in ("users.info", "chat.postMessage"):
+        acting = {
+            (call.params.get("user") or call.params.get("channel"), call.params.get("team_id"))
+            for call in slack.calls(method)
+        }
+        assert acting == {("U0WAYNE1", "T0WAYNE"), ("U0STARK1", "T0STARK")}, method
 
     # Another organization's workspace is not served by this one's install.
     assert org_command(distributed, "T0OTHER", "E0OTHER", "start", "U0OTHER1") == 200

@@ -93,7 +93,7 @@ class WorkspaceTokens:
         installation = refreshed or installation
         token = installation.bot_token
         assert token is not None
-        return make_client(token, self.api_url)
+        return make_client(token, self.api_url, team_id=team_id if installation.is_enterprise_install else None)
 
     def gateway(self, team_id: str) -> Gateway:
         """The workspace's gateway: its client is looked up as each call starts (outside any transaction)."""

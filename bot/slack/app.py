@@ -14,7 +14,7 @@ from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 
-from bot.delivery.gateway import SlackGateway
+from bot.delivery.gateway import SlackGateway, make_client
 from bot.slack import routes
 from bot.slack.deps import DEPS, AppDeps
 from bot.slack.handling import handle_error
@@ -106,6 +106,14 @@ def create_distributed_app(
     return _with_listeners(app, deps, own_gateway=True)
 
 
+def _request_client(context: BoltContext) -> WebClient:
+    """The client Bolt authorized the request with; an org-wide token's acts in the request's workspace."""
+    client = context.client
+    if context.is_enterprise_install and context.team_id:
+        return make_client(client.token, client.base_url, client.timeout, team_id=context.team_id)
+    return client
+
+
 def _with_listeners(app: App, deps: AppDeps, *, own_gateway: bool = False) -> App:
     """Register the error handler, the container and every listener; with `own_gateway`, each request's listeners
     get a gateway with their workspace's token (the client Bolt authorized the request with)."""
@@ -114,7 +122,7 @@ def _with_listeners(app: App, deps: AppDeps, *, own_gateway: bool = False) -> Ap
 
     @app.middleware
     def with_deps(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
-        context[DEPS] = replace(deps, gateway=SlackGateway(context.client)) if own_gateway else deps
+        context[DEPS] = replace(deps, gateway=SlackGateway(_request_client(context))) if own_gateway else deps
         return next()
 
     routes.register(app)
