@@ -30,6 +30,7 @@ from bot.slack.app import create_distributed_app
 from bot.slack.deps import AppDeps
 from bot.slack.install import BOT_SCOPES, WELCOME, Installs, make_installs
 from bot.slack.screening import NOT_INSTALLED
+from bot.store.db import make_engine, make_session_factory
 from bot.store.models import SLACK_BOTS, SLACK_INSTALLATIONS, Delivery, Lead, Workspace
 from bot.web import make_wsgi_app
 from tests.seed import add_entry
@@ -502,3 +503,41 @@ def test_an_org_wide_install_serves_every_workspace_of_the_organization_with_its
     assert org_command(distributed, "T0OTHER", "E0OTHER", "start", "U0OTHER1") == 200
     with session_factory() as session:
         assert session.get(Workspace, "T0OTHER") is None
+
+
+def test_a_pair_another_process_refreshed_first_is_taken_not_mistaken_for_an_uninstall(
+    distributed: Distributed, slack: SlackAPIServer, database_url: str
+) -> None:
+    assert (
+        distributed.install(
+            "code-acme", "xoxe.xoxb-acme-1", ACME, "U0ACMEBOSS", refresh_token="xoxe-1-acme", expires_in=600
+        )[0]
+        == 200
+    )
+    wait_until(lambda: slack.calls("chat.postMessage"))  # the welcome: refreshed once by the courier
+    second_engine = make_engine(database_url)
+    try:
+        other = make_installs(
+            distributed.deps.settings,
+            second_engine,
+            make_session_factory(second_engine),
+            make_client(None, slack.base_url),
+        )
+        expiring = datetime.now(UTC).replace(tzinfo=None)
+        with second_engine.begin() as connection:  # the refreshed pair is about to expire as well
+            connection.execute(SLACK_INSTALLATIONS.update().values(bot_token_expires_at=expiring))
+            connection.execute(SLACK_BOTS.update().values(bot_token_expires_at=expiring))
+        stored = other.store.find_installation(enterprise_id=None, team_id=ACME)
+        assert stored is not None
+        # This process's refresh is answered late; meanwhile the other process refreshes the same pair.
+        slack.delay("oauth.v2.access", 0.5, when={"refresh_token": stored.bot_refresh_token})
+        with ThreadPoolExecutor(1) as pool:
+            late = pool.submit(distributed.installs.tokens.client, ACME)
+            time.sleep(0.2)
+            theirs = other.tokens.client(ACME).token
+            mine = late.result(timeout=10).token
+        assert mine == theirs
+        refused = [call for call in slack.calls("oauth.v2.access") if call.error]
+        assert [call.error for call in refused] == ["invalid_refresh_token"]
+    finally:
+        second_engine.dispose()

@@ -22,7 +22,8 @@ REFRESH_MINUTES = 120  # a rotating token is refreshed this long before it expir
 class SerialRotator(TokenRotator):
     """slack_sdk's token rotator, one refresh at a time per workspace in this process and always from the stored
     pair as it is now: a refresh token works once, so a second refresh of the same pair would be refused and
-    take the workspace for uninstalled. Shared by the courier and Bolt's authorization of requests."""
+    take the workspace for uninstalled. Shared by the courier and Bolt's authorization of requests; a refresh
+    refused because another process refreshed the pair first takes that process's new pair."""
 
     def __init__(self, store: EncryptedInstallationStore, *, client_id: str, client_secret: str, client: WebClient):
         super().__init__(client_id=client_id, client_secret=client_secret, client=client)
@@ -37,20 +38,30 @@ class SerialRotator(TokenRotator):
         with self._locks_guard:
             lock = self._locks.setdefault((installation.enterprise_id, installation.team_id), threading.Lock())
         with lock:
-            current = self.store.find_installation(
-                enterprise_id=installation.enterprise_id,
-                team_id=installation.team_id,
-                is_enterprise_install=installation.is_enterprise_install,
-            )
+            current = self._stored(installation)
             if current is None:  # uninstalled meanwhile
                 return None
-            refreshed = super().perform_token_rotation(
-                installation=current, minutes_before_expiration=minutes_before_expiration
-            )
+            try:
+                refreshed = super().perform_token_rotation(
+                    installation=current, minutes_before_expiration=minutes_before_expiration
+                )
+            except SlackTokenRotationError:
+                # Another process may have used the same refresh token a moment ago: then its new pair is stored.
+                latest = self._stored(installation)
+                if latest is None or latest.bot_refresh_token == current.bot_refresh_token:
+                    raise
+                return latest
             if refreshed is not None:
                 self.store.save(refreshed)
                 return refreshed
             return current if current.bot_token != installation.bot_token else None
+
+    def _stored(self, installation: Installation) -> Installation | None:
+        return self.store.find_installation(
+            enterprise_id=installation.enterprise_id,
+            team_id=installation.team_id,
+            is_enterprise_install=installation.is_enterprise_install,
+        )
 
 
 class WorkspaceTokens:
