@@ -25,6 +25,7 @@ from bot.services.ports import Posted
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.store.events import prune_processed_events
+from bot.store.installations import prune_oauth_states
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
 
     with tick.session_factory.begin() as session:
         report.pruned_events = prune_processed_events(session, now - EVENT_MEMORY)
+        prune_oauth_states(session, now)
         purged = workspaces.purge_uninstalled(session, now - tick.retention)
         report.purged_workspaces = len(purged)
         if purged:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Dialect, Engine, MetaData, Table, Text, TypeDecorator, select, update
+from sqlalchemy import Dialect, Engine, MetaData, Table, Text, TypeDecorator, delete, select, update
+from sqlalchemy.orm import Session
 
 from bot.store.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, TOKEN_COLUMNS
 
@@ -83,6 +85,13 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
                     connection.execute(update(table).where(table.c.id == row["id"]).values(**values))
                     rewritten += 1
         return rewritten
+
+
+def prune_oauth_states(session: Session, now: datetime) -> int:
+    """Delete the install links' states that expired unused (every visit to the install page leaves one)."""
+    naive_utc = now.astimezone(UTC).replace(tzinfo=None)  # slack_sdk stores them naive, in UTC
+    result = session.execute(delete(SLACK_OAUTH_STATES).where(SLACK_OAUTH_STATES.c.expire_at < naive_utc))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class OAuthStates(SQLAlchemyOAuthStateStore):

@@ -9,7 +9,9 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine, text
 
-from bot.store.installations import EncryptedInstallationStore, OAuthStates, UnreadableToken
+from bot.store.db import make_session_factory
+from bot.store.installations import EncryptedInstallationStore, OAuthStates, UnreadableToken, prune_oauth_states
+from bot.store.models import SLACK_OAUTH_STATES
 
 CLIENT_ID = "1111.2222"
 KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -88,3 +90,18 @@ def test_an_oauth_state_is_good_once(engine: Engine) -> None:
     assert states.consume(state)
     assert not states.consume(state)
     assert not states.consume("forged")
+
+
+def test_expired_oauth_states_are_pruned_and_live_ones_kept(engine: Engine) -> None:
+    states = OAuthStates(engine)
+    old, live = states.issue(), states.issue()
+    with engine.begin() as connection:
+        connection.execute(
+            SLACK_OAUTH_STATES.update()
+            .where(SLACK_OAUTH_STATES.c.state == old)
+            .values(expire_at=datetime(2020, 1, 1, 12, 0))  # noqa: DTZ001  # slack_sdk's column: naive UTC
+        )
+    with make_session_factory(engine).begin() as session:
+        assert prune_oauth_states(session, datetime.now(UTC)) == 1
+    assert not states.consume(old)
+    assert states.consume(live)
