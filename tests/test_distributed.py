@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from wsgiref.util import setup_testing_defaults
 
@@ -541,3 +542,19 @@ def test_a_pair_another_process_refreshed_first_is_taken_not_mistaken_for_an_uni
         assert [call.error for call in refused] == ["invalid_refresh_token"]
     finally:
         second_engine.dispose()
+
+
+def test_without_its_database_the_install_page_says_to_come_back_and_a_bare_redirect_is_refused(
+    distributed: Distributed, tmp_path: Path
+) -> None:
+    status, _, page = distributed.get("/slack/oauth_redirect")  # no code, no state, no cookie
+    assert status == 400
+    assert "Go to the install page" in page
+    gone = make_engine(f"sqlite:///{tmp_path / 'missing' / 'coach.db'}")  # a directory that does not exist
+    distributed.installs.states.engine = gone
+    try:
+        status, _, page = distributed.get("/slack/install")
+    finally:
+        gone.dispose()
+    assert status == 503
+    assert "try again in a minute" in page

@@ -56,6 +56,7 @@ FAILURES = {
     "invalid_code": (400, "Slack didn't confirm the install", "Nothing was stored. Start again from the install page."),
     "storage_error": (503, "The install couldn't be saved", "Nothing was stored. Please try again in a minute."),
 }
+LATER = "Its database doesn't answer just now. Please try again in a minute."
 OTHER_FAILURE = (400, "Lead Coach was not installed", "Nothing was stored. Start again from the install page.")
 
 
@@ -108,6 +109,14 @@ class InstallFlow(OAuthFlow):
         )
         super().__init__(client=client, settings=settings, logger=logger)
         self.deps = deps
+
+    def handle_installation(self, request: BoltRequest) -> BoltResponse:
+        """The install page; without the database (its state is stored there) a page that says to come back."""
+        try:
+            return super().handle_installation(request)
+        except SQLAlchemyError as error:
+            logger.warning("the install page could not be shown (%s)", type(error).__name__)
+            return _response(503, _page("Lead Coach can't be installed right now", f"<p>{html.escape(LATER)}</p>"))
 
     def build_install_page_html(self, url: str, request: BoltRequest) -> str:
         """The "Add to Slack" page: its link carries our scopes and a state good once."""
