@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,17 +22,19 @@ from bot.coaching.classify import RulesError
 from bot.coaching.filing import Filing, load_filing
 from bot.coaching.learned import FilingModelError
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library
-from bot.config import README_HINT, ConfigError, Settings, data_dir, load_settings
+from bot.config import DISTRIBUTED_HINT, README_HINT, ConfigError, Settings, data_dir, load_settings
 from bot.delivery.gateway import make_client
 from bot.scheduler import make_scheduler
 from bot.services import export, summaries, workspaces
 from bot.services.errors import UserFacingError
-from bot.slack.app import create_app
+from bot.slack.app import create_app, create_distributed_app
 from bot.slack.blocks.scorecard import as_terminal, digest_message, scorecard_message
 from bot.slack.deps import AppDeps
+from bot.slack.install import Installs, make_installs
 from bot.slack.text import make_environment
 from bot.store import migrate
 from bot.store.db import database_answers, make_engine, make_session_factory
+from bot.store.installations import EncryptedInstallationStore, UnreadableToken
 
 logger = logging.getLogger("bot")
 
@@ -100,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(title="db commands", required=True, metavar="DB_COMMAND")
     db_sub.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=cmd_db_upgrade)
+    db_sub.add_parser(
+        "rotate-key", help="encrypt every stored Slack token again with the first key of COACH_ENCRYPTION_KEY"
+    ).set_defaults(handler=cmd_db_rotate_key)
+
+    sub.add_parser("keygen", help="print a new key for COACH_ENCRYPTION_KEY").set_defaults(handler=cmd_keygen)
     return parser
 
 
@@ -118,6 +126,29 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply migrations."""
     migrate.upgrade(settings.database_url)
     sys.stdout.write(f"database at revision {migrate.head_revision()}\n")
+    return 0
+
+
+def cmd_db_rotate_key(settings: Settings, _args: argparse.Namespace) -> int:
+    """Re-encrypt every stored token with the first key, so the keys after it can be dropped."""
+    settings.require_workspace_access()
+    if not settings.distributed:
+        raise ConfigError(f"rotate-key is for distributed mode: SLACK_BOT_TOKEN is never stored ({DISTRIBUTED_HINT}).")
+    assert settings.client_id is not None
+    engine = open_database(settings)
+    try:
+        rows = EncryptedInstallationStore(settings.client_id, engine, settings.encryption_keys).rotate_key()
+    except UnreadableToken as error:
+        raise ConfigError(str(error)) from None
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"{rows} stored installation(s) encrypted with the first key of COACH_ENCRYPTION_KEY\n")
+    return 0
+
+
+def cmd_keygen(_settings: Settings, _args: argparse.Namespace) -> int:
+    """Print a new Fernet key."""
+    sys.stdout.write(Fernet.generate_key().decode() + "\n")
     return 0
 
 
@@ -166,11 +197,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     """One pass of everything due, then exit."""
-    settings.require("SLACK_BOT_TOKEN")
+    settings.require_workspace_access()
     engine = open_database(settings)
-    client, _team_id = connect_slack(settings, engine)
     now = args.now or datetime.now().astimezone()
-    deps = build_deps(settings, engine, client)
+    deps = worker_deps(settings, engine)
     try:
         report = jobs.run_tick(container.tick_of(deps), now)
     finally:
@@ -181,10 +211,8 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     """The scheduler alone, in the foreground."""
-    settings.require("SLACK_BOT_TOKEN")
-    engine = open_database(settings)
-    client, _team_id = connect_slack(settings, engine)
-    deps = build_deps(settings, engine, client)
+    settings.require_workspace_access()
+    deps = worker_deps(settings, open_database(settings))
     scheduler = make_scheduler(ticker(deps), blocking=True)
     logger.info("worker started: ticking every minute")
     deps.courier.start()  # what `coach serve` processes queued and could not send goes from here too
@@ -199,7 +227,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """HTTP mode, with the scheduler in the same process unless --no-scheduler."""
     from bot.web import ListenError, listen, make_wsgi_app
 
-    app, engine, deps = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    app, engine, deps = start_app(settings, "SLACK_SIGNING_SECRET")
     host, port = args.host or settings.host, args.port or settings.port
     try:  # bound before anything starts, so a port in use is one line and nothing is left running
         server = listen(make_wsgi_app(app, lambda: database_answers(engine)), host, port)
@@ -224,7 +252,12 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Socket Mode and the scheduler in one process."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    app, _engine, deps = start_app(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    if settings.distributed:
+        raise ConfigError(
+            "`coach run` is Socket Mode, for one workspace: many workspaces install over HTTP, with `coach serve` "
+            f"({DISTRIBUTED_HINT})."
+        )
+    app, _engine, deps = start_app(settings, "SLACK_APP_TOKEN")
     scheduler = make_scheduler(ticker(deps), blocking=False)
     scheduler.start()
     deps.courier.start()
@@ -237,17 +270,41 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def start_app(settings: Settings, *required: str) -> tuple[App, Engine, AppDeps]:
-    """Check the settings a mode needs, then open the database, connect to Slack and build the app."""
-    settings.require(*required)
+    """Check the settings the mode and the command need, then open the database, connect to Slack (one workspace)
+    or to the installations (many) and build the app."""
+    settings.require_workspace_access(*required)
     engine = open_database(settings)
+    if settings.distributed:
+        client = make_client(None, settings.slack_api_url)
+        installs = make_installs(settings, engine, make_session_factory(engine), client)
+        deps = build_deps(settings, engine, client, installs)
+        return create_distributed_app(deps, installs, client), engine, deps
     client, team_id = connect_slack(settings, engine)
     deps = build_deps(settings, engine, client)
     return create_app(deps, client, team_id=team_id), engine, deps
 
 
-def build_deps(settings: Settings, engine: Engine, client: WebClient) -> AppDeps:
-    """The process's one container."""
-    return container.build(settings, make_session_factory(engine), client, load_prompts(), load_category_filing())
+def worker_deps(settings: Settings, engine: Engine) -> AppDeps:
+    """The container of a process that only sends: with the one token, or each workspace's."""
+    if settings.distributed:
+        client = make_client(None, settings.slack_api_url)
+        return build_deps(
+            settings, engine, client, make_installs(settings, engine, make_session_factory(engine), client)
+        )
+    client, _team_id = connect_slack(settings, engine)
+    return build_deps(settings, engine, client)
+
+
+def build_deps(settings: Settings, engine: Engine, client: WebClient, installs: Installs | None = None) -> AppDeps:
+    """The process's one container; in distributed mode the courier sends with each workspace's token."""
+    return container.build(
+        settings,
+        make_session_factory(engine),
+        client,
+        load_prompts(),
+        load_category_filing(),
+        tokens=installs.tokens if installs is not None else None,
+    )
 
 
 def open_database(settings: Settings) -> Engine:

@@ -9,11 +9,16 @@ from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from dotenv.parser import parse_stream
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_HOST = "0.0.0.0"  # every interface: the Procfile's web process and the Docker image are reached from outside
 README_HINT = "see 'Creating the Slack app' in README.md"
+DISTRIBUTED_HINT = "see 'Distributing to many workspaces' in README.md"
+# What each mode needs: one workspace with its bot token, or many installing through OAuth (HTTP only).
+SINGLE_WORKSPACE = ("SLACK_BOT_TOKEN",)
+DISTRIBUTED = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "COACH_ENCRYPTION_KEY")
 
 
 class ConfigError(Exception):
@@ -37,6 +42,14 @@ class Settings:
     installer: str | None = None  # Slack doesn't tell a single-workspace app who installed it; this does
     retention_days: int = 30  # an uninstalled workspace's data is deleted this long after the uninstall
     host: str = DEFAULT_HOST  # the interface `coach serve` listens on
+    client_id: str | None = None  # distributed mode: the app's OAuth credentials
+    client_secret: str | None = None
+    encryption_keys: tuple[str, ...] = ()  # distributed mode: Fernet keys, the first encrypts (rotation: see README)
+
+    @property
+    def distributed(self) -> bool:
+        """Whether workspaces install through OAuth (no SLACK_BOT_TOKEN, an app's client id instead)."""
+        return self.bot_token is None and self.client_id is not None
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first of these settings that is not set."""
@@ -44,10 +57,18 @@ class Settings:
             "SLACK_BOT_TOKEN": self.bot_token,
             "SLACK_SIGNING_SECRET": self.signing_secret,
             "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_CLIENT_ID": self.client_id,
+            "SLACK_CLIENT_SECRET": self.client_secret,
+            "COACH_ENCRYPTION_KEY": ",".join(self.encryption_keys),
         }
         for name in names:
             if not fields[name]:
-                raise ConfigError(f"{name} is not set: put it in the environment or in .env ({README_HINT}).")
+                hint = DISTRIBUTED_HINT if name in DISTRIBUTED else README_HINT
+                raise ConfigError(f"{name} is not set: put it in the environment or in .env ({hint}).")
+
+    def require_workspace_access(self, *names: str) -> None:
+        """Raise ConfigError naming the first missing setting of this mode (the mode's own, then `names`)."""
+        self.require(*(DISTRIBUTED if self.distributed else SINGLE_WORKSPACE), *names)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -93,6 +114,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         installer=_user(get("COACH_INSTALLER")),
         retention_days=_int(get("COACH_RETENTION_DAYS") or "30", "COACH_RETENTION_DAYS", low=1, high=3650),
         host=_host(get("HOST") or DEFAULT_HOST),
+        client_id=_client_id(get("SLACK_CLIENT_ID"), bot_token=get("SLACK_BOT_TOKEN")),
+        client_secret=get("SLACK_CLIENT_SECRET"),
+        encryption_keys=_encryption_keys(get("COACH_ENCRYPTION_KEY")),
     )
 
 
@@ -123,6 +147,35 @@ def _token(value: str | None, name: str, prefix: str) -> str | None:
     if value is not None and not value.startswith(prefix):
         raise ConfigError(f"{name} should start with {prefix!r} ({README_HINT}).")
     return value
+
+
+def _client_id(value: str | None, *, bot_token: str | None) -> str | None:
+    if value is None:
+        return None
+    if bot_token is not None:
+        raise ConfigError(
+            f"set SLACK_BOT_TOKEN for one workspace or SLACK_CLIENT_ID for many, not both ({DISTRIBUTED_HINT})."
+        )
+    head, dot, tail = value.partition(".")
+    if not (dot and head.isdigit() and tail.isdigit()):
+        raise ConfigError(f"SLACK_CLIENT_ID should look like 1234567890.1234567890 ({DISTRIBUTED_HINT}).")
+    return value
+
+
+def _encryption_keys(value: str | None) -> tuple[str, ...]:
+    """One Fernet key, or several separated by commas while rotating (the first encrypts, each decrypts)."""
+    if value is None:
+        return ()
+    keys = tuple(key.strip() for key in value.split(","))
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                "COACH_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded bytes) separated by commas; "
+                "make one with `coach keygen`."
+            ) from None
+    return keys
 
 
 def _api_url(value: str) -> str:

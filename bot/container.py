@@ -15,6 +15,8 @@ from bot.config import Settings
 from bot.delivery.courier import Courier
 from bot.delivery.gateway import SlackGateway
 from bot.delivery.pacing import CHANNEL_INTERVAL, Pacer
+from bot.delivery.tokens import WorkspaceTokens
+from bot.services.ports import Gateway
 from bot.slack.deps import AppDeps
 from bot.slack.text import make_environment
 from bot.store.models import utcnow
@@ -29,12 +31,16 @@ def build(
     *,
     clock: Callable[[], datetime] = utcnow,
     channel_interval: float = CHANNEL_INTERVAL,
+    tokens: WorkspaceTokens | None = None,
 ) -> AppDeps:
-    """Everything listeners and the tick share: one gateway, one courier, one set of templates, one library."""
+    """Everything listeners and the tick share: one gateway, one courier, one set of templates, one library. With
+    `tokens` (distributed mode) the courier sends with each workspace's own token, and listeners are given their
+    request's (bot/slack/app.py)."""
     gateway = SlackGateway(client)
     templates = make_environment()
     pacer = Pacer(session_factory, settings.post_rate, channel_interval=channel_interval)
-    courier = Courier(session_factory, gateway, pacer, templates, retention_days=settings.retention_days, clock=clock)
+    gateways: Callable[[str], Gateway] = (lambda _team_id: gateway) if tokens is None else tokens.gateway
+    courier = Courier(session_factory, gateways, pacer, templates, retention_days=settings.retention_days, clock=clock)
     return AppDeps(
         settings=settings,
         session_factory=session_factory,
@@ -45,6 +51,7 @@ def build(
         filing=filing,
         prompt_env=make_prompt_environment(),
         clock=clock,
+        installation_store=tokens.store if tokens is not None else None,
     )
 
 

@@ -25,6 +25,7 @@ from bot.services.ports import Posted
 from bot.services.prompts import OutgoingPrompt
 from bot.services.scorecards import OutgoingDigest, OutgoingSummary
 from bot.store.events import prune_processed_events
+from bot.store.installations import prune_oauth_states
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def run_tick(tick: Tick, now: datetime) -> TickReport:
 
     with tick.session_factory.begin() as session:
         report.pruned_events = prune_processed_events(session, now - EVENT_MEMORY)
+        prune_oauth_states(session, now)
         purged = workspaces.purge_uninstalled(session, now - tick.retention)
         report.purged_workspaces = len(purged)
         if purged:
@@ -166,12 +168,9 @@ def send_one(tick: Tick, item: Outgoing) -> Sent:
     channel = item.channel if isinstance(item, OutgoingDigest) else item.dm_channel or item.user_id
 
     def look() -> Posted | None:
-        where = (
-            item.channel
-            if isinstance(item, OutgoingDigest)
-            else item.dm_channel or courier.gateway.open_dm(item.user_id)
-        )
-        return courier.gateway.find_delivery(where, item.delivery_id)
+        gateway = courier.gateways(item.team_id)
+        where = item.channel if isinstance(item, OutgoingDigest) else item.dm_channel or gateway.open_dm(item.user_id)
+        return gateway.find_delivery(where, item.delivery_id)
 
     # One a period per channel: only the workspace's pace applies (a 429 still holds the channel back).
     outcome = courier.deliver(

@@ -12,11 +12,13 @@ import random
 import socket
 import threading
 import time
+from base64 import b64decode
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
@@ -35,6 +37,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT_CHARS = 40_000
 RATE_WINDOW_SECONDS = 60.0
+REFRESHED_SECONDS = 43_200  # a refreshed rotating token lasts 12 hours, as Slack's do
 JSON_FIELDS = frozenset({"blocks", "view", "metadata", "attachments", "files", "unfurls"})
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"})
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
@@ -57,6 +60,7 @@ class Call:
     error: str | None = None
     fault: str | None = None
     response: Params | None = None
+    token: str | None = None  # the token the call was made with (Authorization header or `token` parameter)
 
 
 @dataclass
@@ -138,6 +142,32 @@ class _Channel:
     name: str | None = None
 
 
+@dataclass
+class _Workspace:
+    """A workspace a token belongs to (what auth.test answers for it)."""
+
+    team_id: str
+    name: str
+    bot_user_id: str
+    bot_id: str
+    enterprise_id: str | None = None
+    is_enterprise_install: bool = False
+    expires_at: float | None = None  # a rotating token stops working at this time.time()
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """What oauth.v2.access answers for a one-time code."""
+
+    token: str
+    workspace: _Workspace
+    installer: str
+    scope: str
+    refresh_token: str | None
+    expires_in: int | None
+
+
 @dataclass(frozen=True)
 class _Problem:
     error: str
@@ -148,6 +178,40 @@ class _SlackError(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
+
+
+def _token_of(params: Params, headers: Mapping[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
+    return str(token) if token else None
+
+
+def _basic_auth(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    auth = headers.get("authorization", "")
+    if not auth.startswith("Basic "):
+        return None
+    user, _, password = b64decode(auth[len("Basic ") :]).decode().partition(":")
+    return user, password
+
+
+def _token_answer(grant: _Grant) -> Params:
+    workspace = grant.workspace
+    enterprise = {"id": workspace.enterprise_id, "name": f"Org {workspace.enterprise_id}"}
+    answer: Params = {
+        "app_id": APP_ID,
+        "authed_user": {"id": grant.installer},
+        "scope": grant.scope,
+        "token_type": "bot",
+        "access_token": grant.token,
+        "bot_user_id": workspace.bot_user_id,
+        "team": None if workspace.is_enterprise_install else {"id": workspace.team_id, "name": workspace.name},
+        "enterprise": enterprise if workspace.enterprise_id else None,
+        "is_enterprise_install": workspace.is_enterprise_install,
+    }
+    if grant.refresh_token is not None:
+        answer["refresh_token"] = grant.refresh_token
+        answer["expires_in"] = grant.expires_in
+    return answer
 
 
 def _error_reply(error: str, *, status: int = 200, retry_after: int = 1, fault: str | None = None) -> _Reply:
@@ -451,8 +515,13 @@ class SlackAPIServer:
         self._files: dict[str, UploadedFile] = {}
         self._last_ts_us = 0
         self._serial = 0
+        self._tokens: dict[str, _Workspace] = {token: _Workspace(team_id, "Lead Coach Test", bot_user_id, bot_id)}
+        self._oauth_client: tuple[str, str] | None = None
+        self._grants: dict[str, _Grant] = {}
+        self._refresh_tokens: dict[str, _Grant] = {}
         self._methods: dict[str, MethodHandler] = {
             "auth.test": self._auth_test,
+            "oauth.v2.access": partial(self._oauth_v2_access, {}),
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -691,6 +760,67 @@ class SlackAPIServer:
         with self._lock:
             self._channels[channel_id] = _Channel(is_private, is_member, name)
 
+    def add_workspace(
+        self,
+        token: str,
+        team_id: str,
+        *,
+        name: str | None = None,
+        bot_user_id: str | None = None,
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
+    ) -> None:
+        """Accept `token` as a bot token of workspace `team_id` (auth.test answers with that workspace)."""
+        workspace = _Workspace(
+            team_id,
+            name or f"Workspace {team_id}",
+            bot_user_id or f"U{team_id[1:]}BOT",
+            f"B{team_id[1:]}",
+            enterprise_id,
+            is_enterprise_install,
+        )
+        with self._lock:
+            self._tokens[token] = workspace
+
+    def set_oauth_client(self, client_id: str, client_secret: str) -> None:
+        """The app credentials oauth.v2.access accepts."""
+        with self._lock:
+            self._oauth_client = (client_id, client_secret)
+
+    def grant(
+        self,
+        code: str,
+        token: str,
+        team_id: str,
+        *,
+        installer: str,
+        name: str | None = None,
+        scope: str = "chat:write",
+        refresh_token: str | None = None,
+        expires_in: int | None = None,
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
+    ) -> None:
+        """Let oauth.v2.access exchange the one-time `code` for `token` of workspace `team_id`, installed by
+        `installer` (with `refresh_token`: a rotating token that expires in `expires_in` seconds)."""
+        workspace = _Workspace(
+            team_id,
+            name or f"Workspace {team_id}",
+            f"U{team_id[1:]}BOT",
+            f"B{team_id[1:]}",
+            enterprise_id,
+            is_enterprise_install,
+            time.time() + expires_in if expires_in is not None else None,
+        )
+        with self._lock:
+            self._grants[code] = _Grant(token, workspace, installer, scope, refresh_token, expires_in)
+
+    def revoke(self, token: str) -> None:
+        """Make every call with `token` answer token_revoked (an uninstall, or revoked tokens)."""
+        with self._lock:
+            if token in self._tokens:
+                self._tokens[token].revoked = True
+
     def messages(self, channel: str) -> list[Params]:
         """Messages posted (and not deleted) in channel, oldest first."""
         with self._lock:
@@ -739,7 +869,8 @@ class SlackAPIServer:
     def _record(self, method: str, params: Params, headers: dict[str, str], reply: _Reply) -> _Reply:
         body = reply.body or {}
         error = body.get("error") if reply.status != 200 or body.get("ok") is False else None
-        call = Call(method, params, headers, time.time(), reply.status, error, reply.fault, reply.body)
+        token = _token_of(params, headers)
+        call = Call(method, params, headers, time.time(), reply.status, error, reply.fault, reply.body, token)
         with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
@@ -749,9 +880,14 @@ class SlackAPIServer:
         handler = self._methods.get(method)
         if handler is None:
             return _error_reply("unknown_method")
-        if not self._authorized(params, headers):
-            return _error_reply("invalid_auth")
-        return self._pipeline(method, params, lambda: self._run(handler, params))
+        if method == "oauth.v2.access":  # authenticated by the app's client id and secret, not a token
+            return self._pipeline(method, params, lambda: self._run(partial(self._oauth_v2_access, headers), params))
+        problem = self._token_problem(params, headers)
+        if problem is not None:
+            return _error_reply(problem)
+        # auth.test answers for the workspace of the token the call was made with, wherever the token was
+        given = {**params, "token": _token_of(params, headers)} if method == "auth.test" else params
+        return self._pipeline(method, params, lambda: self._run(handler, given))
 
     def _pipeline(self, method: str, params: Params, answer: Callable[[], _Reply]) -> _Reply:
         rule = self._take_delay(method, params)
@@ -764,9 +900,18 @@ class SlackAPIServer:
         return replace(reply, fault=",".join(filter(None, [note, reply.fault])) or None)
 
     def _authorized(self, params: Params, headers: dict[str, str]) -> bool:
-        auth = headers.get("authorization", "")
-        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
-        return token == self.token
+        return self._token_problem(params, headers) is None
+
+    def _token_problem(self, params: Params, headers: dict[str, str]) -> str | None:
+        with self._lock:
+            workspace = self._tokens.get(str(_token_of(params, headers)))
+            if workspace is None:
+                return "invalid_auth"
+            if workspace.revoked:
+                return "token_revoked"
+            if workspace.expires_at is not None and workspace.expires_at <= time.time():
+                return "token_expired"
+            return None
 
     def _take_delay(self, method: str, params: Params) -> _Delay | None:
         with self._lock:
@@ -935,15 +1080,64 @@ class SlackAPIServer:
     # ------------------------------------------------------------ Web API methods (lock held)
 
     def _auth_test(self, params: Params) -> Params:
-        return {
-            "url": "https://lead-coach-test.slack.com/",
-            "team": "Lead Coach Test",
+        token = params.get("token")
+        workspace = self._tokens.get(str(token))
+        if workspace is None or token == self.token:
+            return {
+                "url": "https://lead-coach-test.slack.com/",
+                "team": "Lead Coach Test",
+                "user": "lead_coach",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        answer: Params = {
+            "url": f"https://{workspace.team_id.lower()}.slack.com/",
+            "team": workspace.name,
             "user": "lead_coach",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "is_enterprise_install": False,
+            "team_id": workspace.team_id,
+            "user_id": workspace.bot_user_id,
+            "bot_id": workspace.bot_id,
+            "is_enterprise_install": workspace.is_enterprise_install,
         }
+        if workspace.enterprise_id is not None:
+            answer["enterprise_id"] = workspace.enterprise_id
+        return answer
+
+    def _oauth_v2_access(self, headers: dict[str, str], params: Params) -> Params:
+        client = _basic_auth(headers) or (str(params.get("client_id")), str(params.get("client_secret")))
+        if self._oauth_client is None or client[0] != self._oauth_client[0]:
+            raise _SlackError("invalid_client_id")
+        if client[1] != self._oauth_client[1]:
+            raise _SlackError("bad_client_secret")
+        if params.get("grant_type") == "refresh_token":
+            return self._refresh(str(params.get("refresh_token") or ""))
+        grant = self._grants.pop(str(params.get("code") or ""), None)
+        if grant is None:
+            raise _SlackError("invalid_code")
+        self._tokens[grant.token] = grant.workspace
+        if grant.refresh_token is not None:
+            self._refresh_tokens[grant.refresh_token] = grant
+        return _token_answer(grant)
+
+    def _refresh(self, refresh_token: str) -> Params:
+        grant = self._refresh_tokens.pop(refresh_token, None)
+        if grant is None or grant.workspace.revoked:
+            raise _SlackError("invalid_refresh_token")
+        self._serial += 1
+        workspace = replace(grant.workspace, expires_at=time.time() + REFRESHED_SECONDS)
+        fresh = replace(
+            grant,
+            expires_in=REFRESHED_SECONDS,
+            token=f"xoxe.xoxb-{workspace.team_id}-{self._serial}",
+            refresh_token=f"xoxe-1-{workspace.team_id}-{self._serial}",
+            workspace=workspace,
+        )
+        self._tokens[fresh.token] = workspace
+        assert fresh.refresh_token is not None
+        self._refresh_tokens[fresh.refresh_token] = fresh
+        return _token_answer(fresh)
 
     def _chat_post_message(self, params: Params) -> Params:
         channel = self._resolve_channel(params.get("channel"))

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import inspect, text
 
+from bot.store import migrate
 from bot.store.db import make_engine
+from bot.store.installations import EncryptedInstallationStore
 from tests.conftest import POSTGRES_URL, postgres_schema_url
 from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN
@@ -188,3 +195,84 @@ def test_summary_with_bad_arguments_is_one_line(tmp_path: Path, args: tuple[str,
     assert result.stderr.strip().count("\n") == 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def distributed_env(key: str, **extra: str) -> dict[str, str]:
+    """Distributed mode's settings."""
+    return {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": "signing-secret",
+        "COACH_ENCRYPTION_KEY": key,
+        **extra,
+    }
+
+
+def test_distributed_mode_names_its_missing_setting_in_one_line(tmp_path: Path) -> None:
+    env = distributed_env("")
+    result = coach("serve", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("coach: COACH_ENCRYPTION_KEY is not set")
+    assert result.stderr.strip().count("\n") == 0
+    result = coach("worker", cwd=tmp_path, env={**env, "COACH_ENCRYPTION_KEY": "not-a-key"})
+    assert result.returncode == 2
+    assert "COACH_ENCRYPTION_KEY must be Fernet keys" in result.stderr
+    result = coach("run", cwd=tmp_path, env=distributed_env(Fernet.generate_key().decode()))
+    assert result.returncode == 2
+    assert "`coach serve`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_keygen_prints_a_key_and_rotate_key_reencrypts_every_token(tmp_path: Path) -> None:
+    old = coach("keygen", cwd=tmp_path).stdout.strip()
+    new = coach("keygen", cwd=tmp_path).stdout.strip()
+    assert old != new
+    database = f"sqlite:///{tmp_path / 'coach.db'}"
+    migrate.upgrade(database)
+    engine = make_engine(database)
+    try:
+        installation = Installation(app_id="A0", team_id="T0ONE", user_id="U0BOSS", bot_token="xoxb-one", bot_id="B0")
+        EncryptedInstallationStore("1111.2222", engine, [old]).save(installation)
+        env = distributed_env(f"{new},{old}", DATABASE_URL=database)
+        result = coach("db", "rotate-key", cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("2 stored")
+        found = EncryptedInstallationStore("1111.2222", engine, [new]).find_bot(enterprise_id=None, team_id="T0ONE")
+        assert found is not None
+        assert found.bot_token == "xoxb-one"
+        result = coach("db", "rotate-key", cwd=tmp_path, env=distributed_env(old, DATABASE_URL=database))
+        assert result.returncode == 2
+        assert "can't be decrypted" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        engine.dispose()
+
+
+def test_distributed_serve_shows_the_install_page_and_tick_runs(tmp_path: Path, slack: SlackAPIServer) -> None:
+    env = distributed_env(Fernet.generate_key().decode(), SLACK_API_URL=slack.base_url)
+    assert coach("tick", "--now", "2026-11-23T16:31:00+00:00", cwd=tmp_path, env=env).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"],
+        cwd=tmp_path,
+        env={**{k: v for k, v in os.environ.items() if k not in SLACK_VARS}, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline, page = time.monotonic() + 30, ""
+        while time.monotonic() < deadline and not page:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/slack/install", timeout=5) as response:
+                    page = response.read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert "Add to Slack" in page
+        assert "client_id=1111.2222" in page
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert slack.calls() == []  # no workspace installed: nothing to say to Slack

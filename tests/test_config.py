@@ -79,3 +79,58 @@ def test_digest_channel_accepts_an_id_with_or_without_hash(tmp_path: Path) -> No
 def test_the_installer_is_a_user_id(tmp_path: Path) -> None:
     assert load_settings({"COACH_INSTALLER": "U0123ABCD"}, env_file=tmp_path / "n").installer == "U0123ABCD"
     assert load_settings({}, env_file=tmp_path / "n").installer is None
+
+
+DISTRIBUTED = {
+    "SLACK_CLIENT_ID": "1234567890.987654321",
+    "SLACK_CLIENT_SECRET": "shh",
+    "SLACK_SIGNING_SECRET": "signed",
+    "COACH_ENCRYPTION_KEY": "q" * 43 + "=",
+}
+
+
+def test_a_client_id_without_a_bot_token_is_distributed_mode(tmp_path: Path) -> None:
+    settings = load_settings(DISTRIBUTED, env_file=tmp_path / "none")
+    assert settings.distributed
+    assert (settings.client_id, settings.client_secret, settings.encryption_keys) == (
+        "1234567890.987654321",
+        "shh",
+        ("q" * 43 + "=",),
+    )
+    settings.require_workspace_access("SLACK_SIGNING_SECRET")
+    single = load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, env_file=tmp_path / "none")
+    assert not single.distributed
+
+
+@pytest.mark.parametrize("missing", ["SLACK_CLIENT_SECRET", "COACH_ENCRYPTION_KEY", "SLACK_SIGNING_SECRET"])
+def test_distributed_mode_names_the_missing_setting_in_one_line(tmp_path: Path, missing: str) -> None:
+    environ = {name: value for name, value in DISTRIBUTED.items() if name != missing}
+    settings = load_settings(environ, env_file=tmp_path / "none")
+    with pytest.raises(ConfigError) as raised:
+        settings.require_workspace_access("SLACK_SIGNING_SECRET")
+    assert str(raised.value).startswith(f"{missing} is not set")
+    assert "\n" not in str(raised.value)
+    assert "README.md" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("environ", "name"),
+    [
+        ({**DISTRIBUTED, "SLACK_CLIENT_ID": "my-app"}, "SLACK_CLIENT_ID"),
+        ({**DISTRIBUTED, "COACH_ENCRYPTION_KEY": "hunter2"}, "COACH_ENCRYPTION_KEY"),
+        ({**DISTRIBUTED, "COACH_ENCRYPTION_KEY": "q" * 43 + "=,short"}, "COACH_ENCRYPTION_KEY"),
+        ({**DISTRIBUTED, "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_CLIENT_ID"),
+    ],
+)
+def test_a_malformed_distributed_setting_stops_start_up_naming_it(
+    tmp_path: Path, environ: dict[str, str], name: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ, env_file=tmp_path / "none")
+    assert name in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_single_workspace_mode_still_asks_for_its_bot_token(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^SLACK_BOT_TOKEN is not set"):
+        load_settings({}, env_file=tmp_path / "none").require_workspace_access()

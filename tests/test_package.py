@@ -28,6 +28,7 @@ from bot.config import ConfigError, data_dir, load_settings, read_env_file
 from bot.delivery.gateway import make_client
 from bot.slack.app import create_app
 from bot.slack.deps import AppDeps
+from bot.slack.install import BOT_SCOPES
 from bot.slack.text import TEMPLATES_DIR
 from bot.store import migrate
 from tests.slack_api import SlackAPIServer
@@ -353,9 +354,9 @@ def test_the_app_is_built_without_bolts_token_warning(
 # ------------------------------------------------------------------------------------------ the README
 
 
-def manifest_bot_scopes() -> list[str]:
-    """The bot scopes in manifest.yml, in order (read as text: the list under oauth_config.scopes.bot)."""
-    text = (REPO / "manifest.yml").read_text(encoding="utf-8")
+def manifest_bot_scopes(name: str = "manifest.yml") -> list[str]:
+    """The bot scopes in a manifest, in order (read as text: the list under oauth_config.scopes.bot)."""
+    text = (REPO / name).read_text(encoding="utf-8")
     block = text.split("\n    bot:\n", 1)[1]
     scopes: list[str] = []
     for line in block.splitlines():
@@ -364,6 +365,18 @@ def manifest_bot_scopes() -> list[str]:
             break
         scopes.append(item.group(1))
     return scopes
+
+
+def test_the_install_link_asks_for_the_manifests_bot_scopes() -> None:
+    assert list(BOT_SCOPES) == manifest_bot_scopes() == manifest_bot_scopes("manifest.distributed.yml")
+
+
+def test_the_distributed_manifest_is_http_mode_with_the_oauth_redirect() -> None:
+    text = (REPO / "manifest.distributed.yml").read_text(encoding="utf-8")
+    assert "socket_mode_enabled: false" in text
+    assert "- https://coach.example.com/slack/oauth_redirect" in text
+    assert text.count("\n      url: https://coach.example.com/slack/events") == 6  # the slash commands
+    assert text.count("request_url: https://coach.example.com/slack/events") == 2  # events and interactivity
 
 
 def test_the_readme_lists_the_manifests_bot_scopes_each_with_a_reason() -> None:

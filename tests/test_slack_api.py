@@ -696,3 +696,56 @@ def test_response_url_faults(server: SlackAPIServer) -> None:
     server.fail("response_url", status=500)
     assert WebhookClient(f"{server.url}/respond/3").send(text="t").status_code == 500
     assert server.calls("response_url")[0].fault == "http_500"
+
+
+# ---------------------------------------------------------------- many workspaces: OAuth, tokens, who called
+
+
+def test_each_token_answers_auth_test_for_its_own_workspace(server: SlackAPIServer) -> None:
+    server.add_workspace("xoxb-second", "T0SECOND", name="Second", enterprise_id="E0ORG")
+    first = WebClient(token=TOKEN, base_url=server.base_url).auth_test()
+    second = WebClient(token="xoxb-second", base_url=server.base_url).auth_test()
+    assert first["team_id"] == server.team_id
+    assert (second["team_id"], second["team"], second["enterprise_id"]) == ("T0SECOND", "Second", "E0ORG")
+    assert [call.token for call in server.calls("auth.test")] == [TOKEN, "xoxb-second"]
+
+
+def test_oauth_code_is_exchanged_once_for_its_token(server: SlackAPIServer) -> None:
+    server.set_oauth_client("111.222", "secret")
+    server.grant("code-1", "xoxb-new", "T0NEW", installer="U0BOSS", scope="chat:write,commands")
+    anonymous = WebClient(base_url=server.base_url)
+    answer = anonymous.oauth_v2_access(client_id="111.222", client_secret="secret", code="code-1")
+    assert (answer["access_token"], answer["team"]["id"], answer["authed_user"]["id"]) == (
+        "xoxb-new",
+        "T0NEW",
+        "U0BOSS",
+    )
+    assert WebClient(token="xoxb-new", base_url=server.base_url).auth_test()["team_id"] == "T0NEW"
+    with pytest.raises(SlackApiError) as reused:
+        anonymous.oauth_v2_access(client_id="111.222", client_secret="secret", code="code-1")
+    assert slack_error(reused) == "invalid_code"
+    with pytest.raises(SlackApiError) as wrong_secret:
+        anonymous.oauth_v2_access(client_id="111.222", client_secret="guess", code="code-1")
+    assert slack_error(wrong_secret) == "bad_client_secret"
+
+
+def test_a_rotating_token_is_refreshed_once_and_the_revoked_one_refused(server: SlackAPIServer) -> None:
+    server.set_oauth_client("111.222", "secret")
+    server.grant("code-1", "xoxe.xoxb-1", "T0NEW", installer="U0BOSS", refresh_token="xoxe-1-r", expires_in=60)
+    anonymous = WebClient(base_url=server.base_url)
+    anonymous.oauth_v2_access(client_id="111.222", client_secret="secret", code="code-1")
+    fresh = anonymous.oauth_v2_access(
+        client_id="111.222", client_secret="secret", grant_type="refresh_token", refresh_token="xoxe-1-r"
+    )
+    assert fresh["access_token"] not in ("xoxe.xoxb-1", None)
+    assert fresh["refresh_token"] != "xoxe-1-r"
+    assert WebClient(token=fresh["access_token"], base_url=server.base_url).auth_test()["team_id"] == "T0NEW"
+    with pytest.raises(SlackApiError) as again:
+        anonymous.oauth_v2_access(
+            client_id="111.222", client_secret="secret", grant_type="refresh_token", refresh_token="xoxe-1-r"
+        )
+    assert slack_error(again) == "invalid_refresh_token"
+    server.revoke(fresh["access_token"])
+    with pytest.raises(SlackApiError) as revoked:
+        WebClient(token=fresh["access_token"], base_url=server.base_url).chat_postMessage(channel="C1", text="hi")
+    assert slack_error(revoked) == "token_revoked"

@@ -64,12 +64,12 @@ class Outcome:
 
 
 class Courier:
-    """Sends through the gateway at the workspace's shared pace; built once per process."""
+    """Sends through each workspace's gateway at that workspace's shared pace; built once per process."""
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        gateway: Gateway,
+        gateways: Callable[[str], Gateway],
         pacer: Pacer,
         templates: Environment,
         *,
@@ -78,10 +78,10 @@ class Courier:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.session_factory = session_factory
-        self.gateway = gateway
+        self.gateways = gateways  # a workspace's gateway, with its own token
         self.pacer = pacer
         self.templates = templates
-        self.posts = ScheduledPosts(gateway, templates)
+        self.posts = ScheduledPosts(gateways, templates)
         self.retention_days = retention_days
         self.clock = clock
         self.sleep = sleep
@@ -152,7 +152,7 @@ class Courier:
     def drain(self) -> int:
         """Send one batch of what waits in the queue and record each send; the number claimed."""
         now = self.clock()
-        drawing = Drawing(self.gateway, self.templates, self.posts, self.retention_days, now)
+        drawing = Drawing(self.gateways, self.templates, self.posts, self.retention_days, now)
         with self.session_factory.begin() as session:
             if time.monotonic() - self._released_at > RELEASE_EVERY:  # a worker that died is rare: look now and then
                 self._released_at = time.monotonic()

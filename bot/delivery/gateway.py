@@ -43,11 +43,41 @@ UNREACHABLE = frozenset(
 T = TypeVar("T")
 
 
-def make_client(token: str | None, api_url: str, timeout: int = 10) -> WebClient:
-    """A WebClient for the given API base URL (Slack's own, or a test server)."""
+def make_client(token: str | None, api_url: str, timeout: int = 10, *, team_id: str | None = None) -> WebClient:
+    """A WebClient for the given API base URL (Slack's own, or a test server); with `team_id`, for an org-wide
+    token acting in that workspace of its organization."""
     # No automatic re-send after a dropped connection: Slack may have posted already, and only the courier knows
     # to look for the message before posting it again.
+    if team_id is not None:
+        return OrganizationClient(team_id, token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
+
+
+class OrganizationClient(WebClient):
+    """A client with an Enterprise Grid org-wide token: every call names the workspace it acts in. Slack needs
+    team_id from org-wide apps on some methods and accepts it on all (it ignores it with a workspace's token)."""
+
+    def __init__(self, team_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.team_id = team_id
+
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        json: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> SlackResponse:
+        """The call, with team_id among its arguments (however slack_sdk sends them)."""
+        if json is not None:
+            json = {"team_id": self.team_id, **json}
+        elif data is not None:
+            data = {"team_id": self.team_id, **data}
+        else:
+            params = {"team_id": self.team_id, **(params or {})}
+        return super().api_call(api_method, json=json, data=data, params=params, **kwargs)
 
 
 def call_slack(call: Callable[[], T]) -> T:
@@ -78,10 +108,17 @@ def translate(error: SlackApiError) -> SlackError:
 
 
 class SlackGateway:
-    """Implements services.ports.Gateway with a WebClient."""
+    """Implements services.ports.Gateway with a WebClient, or with a way to get one: a workspace's client in
+    distributed mode is looked up (and its token refreshed) as each call starts, so a workspace that is gone fails
+    that call, on the careful path, rather than whoever asked for its gateway."""
 
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    def __init__(self, client: WebClient | Callable[[], WebClient]) -> None:
+        self._client_of: Callable[[], WebClient] = (lambda: client) if isinstance(client, WebClient) else client
+
+    @property
+    def client(self) -> WebClient:
+        """The client this call goes out with."""
+        return self._client_of()
 
     def user_profile(self, user_id: str) -> SlackProfile:
         """users.info, reduced to what the coach uses."""

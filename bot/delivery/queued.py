@@ -42,7 +42,7 @@ class Drawn:
 class Drawing:
     """What a queued delivery is drawn with."""
 
-    gateway: Gateway
+    gateways: Callable[[str], Gateway]  # a workspace's gateway, with its own token
     templates: Environment
     posts: ScheduledPosts
     retention_days: int
@@ -51,7 +51,7 @@ class Drawing:
 
 def draw(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn | None:
     """The send for this delivery as things stand; None when it has nothing left to say."""
-    gateway, payload = drawing.gateway, json.loads(delivery.payload or "{}")
+    gateway, payload = drawing.gateways(delivery.team_id), json.loads(delivery.payload or "{}")
     if delivery.kind == Kind.ACK:
         return _acknowledgement(session, delivery, payload, gateway)
     if delivery.kind in (Kind.MESSAGE, Kind.REFLECT):
@@ -141,7 +141,7 @@ def _export(session: Session, delivery: Delivery, drawing: Drawing) -> Drawn:
     record = export.lead_record(session, delivery.team_id, delivery.recipient)
     document = export.brag_markdown(record, drawing.now).encode()
     today = local_date_of(drawing.now, export.record_timezone(record))
-    gateway, user_id = drawing.gateway, delivery.recipient
+    gateway, user_id = drawing.gateways(delivery.team_id), delivery.recipient
 
     def send() -> None:
         gateway.upload_file(

@@ -11,7 +11,13 @@ from bot.coaching.schedule import next_occurrence
 from bot.services.errors import UserFacingError
 from bot.services.ports import ChannelAccess, SlackProfile
 from bot.services.schedules import digest_schedule, refresh_next_prompt
-from bot.store.leads import clear_schedules, enrolled_leads, get_or_create_workspace, get_workspace
+from bot.store.leads import (
+    clear_schedules,
+    enrolled_leads,
+    get_or_create_workspace,
+    get_workspace,
+    workspaces_of,
+)
 from bot.store.models import Workspace
 from bot.store.retention import delete_workspace, uninstalled_before
 
@@ -33,15 +39,28 @@ def deactivate(session: Session, team_id: str, now: datetime) -> None:
     clear_schedules(session, team_id)
 
 
+def deactivate_organization(session: Session, enterprise_id: str, now: datetime) -> None:
+    """An org-wide install is gone: every workspace of the organization stops, as if each were uninstalled."""
+    for team_id in workspaces_of(session, enterprise_id):
+        deactivate(session, team_id, now)
+
+
+def joined_organization(session: Session, team_id: str, enterprise_id: str, timezone: str) -> None:
+    """A workspace served by its organization's org-wide install: remember the organization, whose token it uses."""
+    workspace = get_or_create_workspace(session, team_id, timezone)
+    workspace.enterprise_id = enterprise_id
+
+
 @dataclass(frozen=True)
 class Install:
-    """What start-up knows about the workspace its token belongs to."""
+    """What start-up (single workspace) or an OAuth install (distributed) knows about a workspace."""
 
     team_id: str
     name: str | None
     timezone: str  # for a workspace seen for the first time
     digest_channel: str | None  # the first digest channel, unless someone chose one
-    installer: str | None  # who installed the app, when the operator says so
+    installer: str | None  # who installed the app: the operator says so, or the OAuth install tells
+    enterprise_id: str | None = None  # its Enterprise Grid organization, if any
 
 
 def installed(session: Session, install: Install, now: datetime) -> None:
@@ -49,6 +68,7 @@ def installed(session: Session, install: Install, now: datetime) -> None:
     workspace = get_or_create_workspace(session, install.team_id, install.timezone)
     workspace.name = install.name or workspace.name
     workspace.installer_user_id = install.installer or workspace.installer_user_id
+    workspace.enterprise_id = install.enterprise_id or workspace.enterprise_id
     if not workspace.digest_chosen and workspace.digest_channel is None:  # the setting only seeds, never overrides
         workspace.digest_channel = install.digest_channel
     if not workspace.active:  # uninstalled before: everyone enrolled picks up where they were

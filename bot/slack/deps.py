@@ -18,6 +18,7 @@ from bot.coaching.prompts import PromptLibrary
 from bot.config import Settings
 from bot.delivery.courier import Courier
 from bot.services.ports import Gateway
+from bot.store.installations import EncryptedInstallationStore
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class AppDeps:
     filing: Filing
     prompt_env: Environment
     clock: Callable[[], datetime]
+    installation_store: EncryptedInstallationStore | None = None  # distributed mode: each workspace's tokens
 
     def __deepcopy__(self, _memo: dict[int, object]) -> AppDeps:
         """Shared, never copied: Bolt deep-copies a request's context for its lazy listeners."""

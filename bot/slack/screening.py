@@ -51,17 +51,20 @@ FIELD_TYPES: tuple[tuple[tuple[str, ...], type | tuple[type, ...]], ...] = (
 INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed", "block_suggestion", "shortcut"})
 
 
-def screen(team_id: str) -> Callable[[BoltRequest, Callable[[], BoltResponse]], BoltResponse]:
-    """A middleware run before anything else reads the request: one from a workspace other than `team_id`, or of a
-    shape Slack never sends, is answered and otherwise ignored (nothing written, Slack not called), with one line at
-    WARNING rather than a traceback from deep inside Bolt."""
+def screen(
+    serves: Callable[[str | None, str | None], bool],
+) -> Callable[[BoltRequest, Callable[[], BoltResponse]], BoltResponse]:
+    """A middleware run before anything else reads the request: one from a workspace the app does not serve
+    (`serves(team_id, enterprise_id)` is false: not the token's workspace, or no installation), or of a shape Slack
+    never sends, is answered and otherwise ignored (nothing written, Slack not called), with one line at WARNING
+    rather than a traceback from deep inside Bolt."""
 
     def middleware(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
         body = req.body
         if body.get("type") == "url_verification":
             return next()
         problem, answer = _shape_problem(body, req.context.user_id), UNREADABLE
-        if problem is None and req.context.team_id != team_id:
+        if problem is None and not serves(req.context.team_id, req.context.enterprise_id):
             problem = f"it comes from workspace {str(req.context.team_id)[:40]!r}, which has not installed the app"
             answer = NOT_INSTALLED
         if problem is None:

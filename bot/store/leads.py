@@ -14,6 +14,11 @@ def get_workspace(session: Session, team_id: str) -> Workspace | None:
     return session.get(Workspace, team_id)
 
 
+def workspaces_of(session: Session, enterprise_id: str) -> list[str]:
+    """Team ids of the workspaces of an Enterprise Grid organization."""
+    return list(session.scalars(select(Workspace.team_id).where(Workspace.enterprise_id == enterprise_id)))
+
+
 def get_or_create_workspace(session: Session, team_id: str, timezone: str) -> Workspace:
     """The workspace with this team id, created with the default timezone if new."""
     workspace = session.get(Workspace, team_id)

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     Boolean,
     Date,
@@ -144,6 +146,7 @@ class Workspace(Base):
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
     digest_set_by: Mapped[str | None] = mapped_column(SlackText(32))  # told if the channel can't be posted to
     installer_user_id: Mapped[str | None] = mapped_column(SlackText(32))
+    enterprise_id: Mapped[str | None] = mapped_column(SlackText(32))  # its Enterprise Grid organization, if any
     digest_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a channel, or off
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     uninstalled_at: Mapped[datetime | None] = mapped_column(index=True)  # its data goes after the retention window
@@ -406,3 +409,17 @@ class FilingMemory(Base):
     word: Mapped[str] = mapped_column(SlackText(40), primary_key=True)
     category: Mapped[str] = mapped_column(SlackText(32), primary_key=True)
     weight: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Distributed mode: slack_sdk's installation and OAuth-state stores keep their rows in these tables, built by
+# slack_sdk itself on our metadata so that our migrations create them (never the stores at run time) and the schema
+# check covers them. Tokens are stored encrypted (bot/store/installations.py): a Fernet token is about twice as
+# long as the token it hides, longer than the 200 characters slack_sdk allows, so those columns are text.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+for _table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+    for _name in TOKEN_COLUMNS:
+        if _name in _table.c:
+            _table.c[_name].type = Text()

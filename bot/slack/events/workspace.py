@@ -43,7 +43,15 @@ def profile_changed(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
 
 
 def workspace_gone(context: BoltContext) -> None:
-    """Nothing more is sent there. Runs before Slack is answered: if the database is down, Slack retries."""
+    """Nothing more is sent there: in distributed mode its tokens are deleted at once (an org-wide install's, for
+    every workspace of the organization). Runs before Slack is answered: if the database is down, Slack retries."""
     deps = deps_of(context)
+    org_wide = bool(context.is_enterprise_install) and context.enterprise_id is not None
+    if deps.installation_store is not None:  # before the unit of work: the store has its own connection
+        team_id = None if org_wide else context.team_id
+        deps.installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
     with deps.session_factory.begin() as session:
-        workspaces.deactivate(session, str(context.team_id), deps.clock())
+        if org_wide:
+            workspaces.deactivate_organization(session, str(context.enterprise_id), deps.clock())
+        else:
+            workspaces.deactivate(session, str(context.team_id), deps.clock())
