@@ -25,6 +25,7 @@ STATIC = {
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
 MAX_BODY = 200_000
+SURFACES = frozenset({"message", "home", "modal"})
 APP_ROUTES = frozenset({"/slack/events", "/healthz"})  # bot/web.py's
 UNREADABLE = "The page sent something unreadable."
 Tick = Callable[[datetime], object]
@@ -47,15 +48,18 @@ def make_page(workspace: LocalWorkspace, clock: TryClock, tick: Tick, app: WSGIA
         if path == "/api/command":
             workspace.command(_text(body, "text"))
         elif path == "/api/message":
-            workspace.message(_text(body, "text"), body.get("thread_ts") or None)
+            workspace.message(_text(body, "text"), _maybe_text(body, "thread_ts"))
         elif path == "/api/home":
             workspace.open_home()
         elif path == "/api/action":
             action = body.get("action")
             if not isinstance(action, dict):
                 raise PageError("That control sent nothing.")
+            surface = _text(body, "surface")
+            if surface not in SURFACES:
+                raise PageError(f"There is no {surface!r} to act in.")
             workspace.act(
-                _text(body, "surface"), action, message_ts=body.get("message_ts"), view_id=body.get("view_id")
+                surface, action, message_ts=_maybe_text(body, "message_ts"), view_id=_maybe_text(body, "view_id")
             )
         elif path == "/api/submit":
             values = body.get("values")
@@ -119,6 +123,15 @@ def _text(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str):
         raise PageError(f"The page sent no {name}.")
+    return value
+
+
+def _maybe_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PageError(f"The page sent a {name} that is not text.")
     return value
 
 

@@ -270,6 +270,8 @@ class LocalWorkspace:
         """A post to a response_url: the server checks and records it, then the lead sees it where it belongs."""
         with self._lock:
             where = self._responders.get(key)
+        if where is None:
+            return 404, b'{"ok":false,"error":"expired_url"}'
         request = urllib.request.Request(
             f"{self.slack.url}/respond/{key}", data=body, headers={"Content-Type": content_type}, method="POST"
         )
@@ -277,9 +279,8 @@ class LocalWorkspace:
             with urllib.request.urlopen(request, timeout=APP_TIMEOUT) as answer:
                 status, reply = answer.status, answer.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
-        if where is None:
-            return 404, b'{"ok":false,"error":"expired_url"}'
+            with error:
+                return error.code, error.read()
         try:
             params = json.loads(body)
         except ValueError:
@@ -327,7 +328,8 @@ class LocalWorkspace:
             with urllib.request.urlopen(request, timeout=APP_TIMEOUT) as answer:
                 status, raw = answer.status, answer.read()
         except urllib.error.HTTPError as error:
-            raise PageError(f"The app answered HTTP {error.code}; its log says why.") from None
+            with error:
+                raise PageError(f"The app answered HTTP {error.code}; its log says why.") from None
         except OSError:
             raise PageError("The app did not answer; is `coach try` still running?") from None
         try:

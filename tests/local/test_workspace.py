@@ -167,6 +167,9 @@ def test_mentions_in_escaping_commands_arrive_as_slack_sends_them() -> None:
         ("/api/action", {"surface": "message", "action": {"type": "button"}}, 400, "no action id"),
         ("/api/action", {"surface": "message", "action": {"type": "button", "action_id": "x"}}, 400, "gone"),
         ("/api/submit", {"view_id": "V404", "values": {}}, 400, "That modal is closed"),
+        ("/api/message", {"text": "hi", "thread_ts": 1.5}, 400, "thread_ts that is not text"),
+        ("/api/action", {"surface": "sidebar", "action": {"type": "button", "action_id": "x"}}, 400, "'sidebar'"),
+        ("/api/action", {"surface": "home", "action": "click"}, 400, "That control sent nothing"),
         ("/api/command", b"{not json", 400, "unreadable"),
         ("/api/nothing", {}, 404, "no such page action"),
     ],
@@ -210,3 +213,17 @@ def test_the_seeded_history_spans_six_weeks_before_today_and_leaves_today_to_the
         assert priyas
         assert not mine & priyas
         assert session.scalars(select(Diagnostic)).all()
+
+
+def test_a_response_url_the_workspace_never_gave_is_refused_and_recorded_nowhere(
+    page: Page, slack: SlackAPIServer
+) -> None:
+    before = len(slack.calls())
+    request = urllib.request.Request(page.url + "/respond/999", data=b'{"text": "hi"}', method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    with refused.value as answer:
+        assert answer.code == 404
+        assert json.loads(answer.read())["error"] == "expired_url"
+    assert len(slack.calls()) == before
+    assert page.state()["dm"]["messages"] == []
