@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -15,8 +14,6 @@ from bot.local.workspace import LocalWorkspace, PageError
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
-
-logger = logging.getLogger(__name__)
 
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),

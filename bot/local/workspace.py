@@ -36,14 +36,6 @@ class Modal:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Answer:
-    """What the app answered a request with."""
-
-    status: int
-    body: Params
-
-
 class LocalWorkspace:
     """The lead's side of the local workspace."""
 
@@ -189,9 +181,9 @@ class LocalWorkspace:
             "trigger_id": self._trigger(),
         }
         answer = self._send(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
-        if answer.body.get("text") or answer.body.get("blocks"):
+        if answer.get("text") or answer.get("blocks"):
             with self._lock:
-                self._post_ephemeral(self.dm, answer.body, None)
+                self._post_ephemeral(self.dm, answer, None)
 
     def message(self, text: str, thread_ts: str | None) -> None:
         """A message the lead writes in the DM (in a thread when `thread_ts` is given)."""
@@ -231,13 +223,13 @@ class LocalWorkspace:
         payload = {"type": "view_submission", **self._actor(), "view": {**view, "state": {"values": values}}}
         answer = self._interact(payload)
         with self._lock:
-            action = answer.body.get("response_action")
+            action = answer.get("response_action")
             if action == "errors":
-                self._modal(view_id).errors = {str(k): str(v) for k, v in (answer.body.get("errors") or {}).items()}
-            elif action == "update" and isinstance(answer.body.get("view"), dict):
-                self._modal(view_id).view, self._modal(view_id).errors = {**answer.body["view"], "id": view_id}, {}
-            elif action == "push" and isinstance(answer.body.get("view"), dict):
-                self._modals.append(Modal({**answer.body["view"], "id": self._view_id()}))
+                self._modal(view_id).errors = {str(k): str(v) for k, v in (answer.get("errors") or {}).items()}
+            elif action == "update" and isinstance(answer.get("view"), dict):
+                self._modal(view_id).view, self._modal(view_id).errors = {**answer["view"], "id": view_id}, {}
+            elif action == "push" and isinstance(answer.get("view"), dict):
+                self._modals.append(Modal({**answer["view"], "id": self._view_id()}))
             elif action == "clear":
                 self._modals.clear()
             else:
@@ -263,7 +255,7 @@ class LocalWorkspace:
             "container": {"type": "view", "view_id": view_id},
             "view": view,
         }
-        options = self._interact(payload).body.get("options")
+        options = self._interact(payload).get("options")
         return [option for option in options or [] if isinstance(option, dict)]
 
     def respond(self, key: str, body: bytes, content_type: str) -> tuple[int, bytes]:
@@ -290,15 +282,13 @@ class LocalWorkspace:
             replaced = message_ts if _truthy(params.get("replace_original")) else None
             if _truthy(params.get("delete_original")):
                 self._posted = [m for m in self._posted if not (m["ts"] == message_ts and m.get("ephemeral"))]
-            elif replaced is not None and not any(m["ts"] == replaced for m in self._posted):
-                pass  # an original that is not ephemeral: the app updates those itself with chat.update
-            else:
-                self._post_ephemeral(channel, params, replaced)
+            elif replaced is None or any(m["ts"] == replaced for m in self._posted):
+                self._post_ephemeral(channel, params, replaced)  # the app updates what is not ephemeral itself
         return status, reply
 
     # ------------------------------------------------------------ requests to the app
 
-    def _event(self, event: Params) -> Answer:
+    def _event(self, event: Params) -> Params:
         event.setdefault("event_ts", _now())
         body = {
             "token": "local",
@@ -312,10 +302,10 @@ class LocalWorkspace:
         }
         return self._send(json.dumps(body), "application/json")
 
-    def _interact(self, payload: Params) -> Answer:
+    def _interact(self, payload: Params) -> Params:
         return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def _send(self, body: str, content_type: str) -> Answer:
+    def _send(self, body: str, content_type: str) -> Params:
         """Sign the body as Slack does and post it to the app; its JSON answer, if any."""
         timestamp = str(int(time.time()))
         headers = {
@@ -326,7 +316,7 @@ class LocalWorkspace:
         request = urllib.request.Request(self.app_url, data=body.encode(), headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=APP_TIMEOUT) as answer:
-                status, raw = answer.status, answer.read()
+                raw = answer.read()
         except urllib.error.HTTPError as error:
             with error:
                 raise PageError(f"The app answered HTTP {error.code}; its log says why.") from None
@@ -336,7 +326,7 @@ class LocalWorkspace:
             parsed = json.loads(raw) if raw.strip() else {}
         except ValueError:
             parsed = {"text": raw.decode(errors="replace")}
-        return Answer(status, parsed if isinstance(parsed, dict) else {})
+        return parsed if isinstance(parsed, dict) else {}
 
     def _actor(self) -> Params:
         team = self.slack.team_id
