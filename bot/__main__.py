@@ -237,7 +237,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_try(settings: Settings, args: argparse.Namespace) -> int:
     """A local Slack-compatible workspace, the real app in HTTP mode against it, and the page that shows it."""
     from bot.local import history
-    from bot.local.clock import TryClock
+    from bot.local.clock import TryClock, lead_times_of
     from bot.local.page import make_page
     from bot.local.slack_api import SlackAPIServer
     from bot.local.workspace import LocalWorkspace
@@ -261,7 +261,8 @@ def cmd_try(settings: Settings, args: argparse.Namespace) -> int:
                 history.seed(deps.session_factory, team_id, profile, people.TIMEZONE, clock(), variant=variant * 2)
         app = create_app(deps, client, team_id=team_id)
         workspace = LocalWorkspace(slack, local.signing_secret or "")
-        page = make_page(workspace, clock, ticker(deps), make_wsgi_app(app, lambda: database_answers(engine)))
+        times = lead_times_of(deps.session_factory, team_id, people.LEAD, people.TIMEZONE, clock)
+        page = make_page(workspace, clock, times, ticker(deps), make_wsgi_app(app, lambda: database_answers(engine)))
         try:  # bound before anything starts, so a port in use is one line and nothing is left running
             server = listen(page, TRY_HOST, args.port)
         except ListenError as error:

@@ -146,6 +146,11 @@ def pick_and_save(page: Page, url: str) -> None:
     modal.locator("#modal-close").click()
     expect(page.locator("#modal-backdrop")).to_be_hidden()
     expect(page.locator("#home")).to_contain_text("Thursday 26 Nov, 09:15")
+    # The page's time and clock buttons follow the lead's new zone and schedule.
+    expect(page.locator("#now")).to_contain_text("Wednesday 25 November, 11:0")
+    expect(page.locator("#now")).to_contain_text("Europe/Berlin")
+    expect(page.locator('[data-jump="prompt"]')).to_have_text("To tomorrow 09:15")
+    expect(page.locator('[data-jump="scorecard"]')).to_have_text("To tomorrow's scorecard")
 
 
 def walk_through(page: Page, url: str) -> None:

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from bot.local.clock import TryClock
+from bot.local.clock import LeadTimes, TryClock
 from bot.local.workspace import LocalWorkspace, PageError
 
 if TYPE_CHECKING:
@@ -28,19 +29,22 @@ UNREADABLE = "The page sent something unreadable."
 Tick = Callable[[datetime], object]
 
 
-def make_page(workspace: LocalWorkspace, clock: TryClock, tick: Tick, app: WSGIApplication) -> WSGIApplication:
+def make_page(
+    workspace: LocalWorkspace, clock: TryClock, lead_times: Callable[[], LeadTimes], tick: Tick, app: WSGIApplication
+) -> WSGIApplication:
     """The page, its files, the JSON API, response URLs and uploaded files; the app's own routes (/slack/events,
-    /healthz) go to the app, which the workspace calls over HTTP as Slack would."""
+    /healthz) go to the app, which the workspace calls over HTTP as Slack would. The page's time and clock buttons
+    follow the lead's own zone and schedule."""
     ticking = threading.Lock()  # one clock move at a time: two ticks at once would race for the same instant
 
     def api(path: str, body: dict[str, Any]) -> dict[str, Any]:
         if path == "/api/state":
-            local = clock.local()
+            times = lead_times()
             return {
                 **workspace.state(),
-                "now": local.strftime("%A %d %B, %H:%M"),
-                "zone": str(clock.zone),
-                "jumps": [{"name": jump.name, "label": jump.label} for jump in clock.jumps()],
+                "now": clock().astimezone(ZoneInfo(times.zone)).strftime("%A %d %B, %H:%M"),
+                "zone": times.zone,
+                "jumps": [{"name": jump.name, "label": jump.label} for jump in clock.jumps(times)],
             }
         if path == "/api/command":
             workspace.command(_text(body, "text"))
@@ -76,7 +80,7 @@ def make_page(workspace: LocalWorkspace, clock: TryClock, tick: Tick, app: WSGIA
 
     def move(name: str) -> None:
         with ticking:
-            jump = next((jump for jump in clock.jumps() if jump.name == name), None)
+            jump = next((jump for jump in clock.jumps(lead_times()) if jump.name == name), None)
             if jump is None:
                 raise PageError(f"There is no clock button {name!r}.")
             for instant in jump.ticks:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coaching.prompts import PromptLibrary
 from bot.jobs import run_tick
 from bot.local import history, people
-from bot.local.clock import TryClock
+from bot.local.clock import TryClock, lead_times_of
 from bot.local.page import make_page
 from bot.local.workspace import LocalWorkspace
 from bot.services.ports import SlackProfile
@@ -80,7 +80,8 @@ def page(
         run_tick(tick, instant)
 
     workspace = LocalWorkspace(slack, SIGNING_SECRET)
-    application = make_page(workspace, try_clock, ticked, make_wsgi_app(app, lambda: True))
+    times = lead_times_of(session_factory, TEAM_ID, people.LEAD, people.TIMEZONE, try_clock)
+    application = make_page(workspace, try_clock, times, ticked, make_wsgi_app(app, lambda: True))
     server = make_server("127.0.0.1", 0, application, ThreadingServer, QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
