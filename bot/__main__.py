@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
+import signal
 import sys
+import tempfile
 import urllib.error
+import webbrowser
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,8 +27,17 @@ from bot.coaching.classify import RulesError
 from bot.coaching.filing import Filing, load_filing
 from bot.coaching.learned import FilingModelError
 from bot.coaching.prompts import PromptLibrary, PromptLibraryError, load_library
-from bot.config import DISTRIBUTED_HINT, README_HINT, ConfigError, Settings, data_dir, load_settings
+from bot.config import (
+    DISTRIBUTED_HINT,
+    README_HINT,
+    ConfigError,
+    Settings,
+    data_dir,
+    load_settings,
+    normalize_database_url,
+)
 from bot.delivery.gateway import make_client
+from bot.local import people
 from bot.scheduler import make_scheduler
 from bot.services import export, summaries, workspaces
 from bot.services.errors import UserFacingError
@@ -41,6 +55,9 @@ logger = logging.getLogger("bot")
 PROMPTS_DIR = data_dir("prompts")  # prompts/ of the checkout, or bot/data/prompts in the wheel
 RULES_PATH = PROMPTS_DIR / "rules" / "categories.toml"
 MODEL_PATH = PROMPTS_DIR / "rules" / "filing_model.json"  # trained from the rules and the labelled sets
+TRY_HOST = "127.0.0.1"  # the local workspace is for the person at this machine only
+TRY_PORT = 8765
+TRY_TOKEN = "xoxb-local-try"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="coach", description="Lead Coach: a Slack coach for technical leads.")
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    trial = sub.add_parser("try", help="a local Slack-like workspace in the browser: no Slack needed")
+    trial.add_argument("--port", type=int, default=TRY_PORT, help=f"the page's port (default {TRY_PORT}; 0: any free)")
+    trial.add_argument("--no-browser", action="store_true", help="print the page's address, open no browser")
+    trial.add_argument("--empty", action="store_true", help="start with no history: a lead who never used the coach")
+    trial.add_argument("--database-url", help="keep the data there (default: a SQLite file deleted at the end)")
+    trial.add_argument("--start", type=parse_instant, default=None, help="ISO-8601 instant the clock starts at")
+    trial.set_defaults(handler=cmd_try)
 
     sub.add_parser("run", help="Socket Mode and the scheduler in one process").set_defaults(handler=cmd_run)
 
@@ -246,6 +271,84 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             scheduler.shutdown(wait=False)
         deps.courier.stop()
     return 0
+
+
+def cmd_try(settings: Settings, args: argparse.Namespace) -> int:
+    """A local Slack-compatible workspace, the real app in HTTP mode against it, and the page that shows it."""
+    from bot.local import history
+    from bot.local.clock import TryClock, lead_times_of
+    from bot.local.page import make_page
+    from bot.local.slack_api import SlackAPIServer
+    from bot.local.workspace import LocalWorkspace
+    from bot.web import ListenError, bound_port, listen, make_wsgi_app
+
+    with (
+        tempfile.TemporaryDirectory(prefix="coach-try-") as scratch,
+        SlackAPIServer(token=TRY_TOKEN, team_id=people.TEAM_ID) as slack,
+    ):
+        people.populate(slack)
+        local = try_settings(settings, slack.base_url, args.database_url or f"sqlite:///{Path(scratch) / 'coach.db'}")
+        engine = open_database(local)
+        client, team_id = connect_slack(local, engine)
+        clock = TryClock(people.TIMEZONE, args.start)
+        deps = container.build(
+            local, make_session_factory(engine), client, load_prompts(), load_category_filing(), clock=clock
+        )
+        if not args.empty:  # the lead, and two other leads so that the team digest has enough people to show
+            for variant, user_id in enumerate(people.LEADS):
+                profile = deps.gateway.user_profile(user_id)
+                history.seed(deps.session_factory, team_id, profile, people.TIMEZONE, clock(), variant=variant * 2)
+        app = create_app(deps, client, team_id=team_id)
+        workspace = LocalWorkspace(slack, local.signing_secret or "")
+        times = lead_times_of(deps.session_factory, team_id, people.LEAD, people.TIMEZONE, clock)
+        page = make_page(workspace, clock, times, ticker(deps), make_wsgi_app(app, lambda: database_answers(engine)))
+        try:  # bound before anything starts, so a port in use is one line and nothing is left running
+            server = listen(page, TRY_HOST, args.port)
+        except ListenError as error:
+            raise ConfigError(str(error)) from None
+        workspace.page_url = f"http://{TRY_HOST}:{bound_port(server)}"
+        workspace.app_url = workspace.page_url + "/slack/events"  # the app in HTTP mode, behind the same port
+        deps.courier.start()
+        stop_on_signals()
+        sys.stdout.write(f"Lead Coach is running in a local workspace: {workspace.page_url}/ (Ctrl-C stops it)\n")
+        sys.stdout.flush()
+        if not args.no_browser:
+            webbrowser.open(workspace.page_url + "/")
+        try:
+            server.run()
+        finally:
+            server.close()
+            deps.courier.stop()
+            engine.dispose()
+            sys.stdout.write("Lead Coach stopped; the local workspace is gone.\n")
+    return 0
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C, or a plain `kill`, stops `coach try` through its clean-up, even when a shell started it in the
+    background (where Ctrl-C would otherwise be ignored)."""
+
+    def stop(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def try_settings(settings: Settings, api_url: str, database_url: str) -> Settings:
+    """The settings `coach try` runs the app with: its own token, secret and workspace, whatever .env says."""
+    return replace(
+        settings,
+        bot_token=TRY_TOKEN,
+        signing_secret=secrets.token_hex(16),
+        app_token=None,
+        slack_api_url=api_url,
+        database_url=normalize_database_url(database_url),
+        timezone=people.TIMEZONE,
+        digest_channel=people.DIGEST_CHANNEL,
+        installer=people.LEAD,
+        host=TRY_HOST,
+    )
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress.server import create_server
+from waitress.server import MultiSocketServer, create_server
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from waitress.server import BaseWSGIServer, MultiSocketServer
+    from waitress.server import BaseWSGIServer
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,13 @@ def listen(application: WSGIApplication, host: str, port: int) -> BaseWSGIServer
         raise ListenError(f"cannot listen on {host} port {port}: {error} (check HOST and PORT).") from None
     server.print_listen("listening on http://{}:{}")
     return server
+
+
+def bound_port(server: BaseWSGIServer | MultiSocketServer) -> int:
+    """The port a server listens on: the one the system chose when it was told port 0."""
+    if isinstance(server, MultiSocketServer):
+        return int(server.effective_listen[0][1])
+    return int(server.getsockname()[1])
 
 
 def make_wsgi_app(app: App, database_answers: Callable[[], bool]) -> WSGIApplication:

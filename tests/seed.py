@@ -8,23 +8,22 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.gateway import SlackGateway, make_client
+from bot.local import history
+from bot.local.history import add_diagnostic, add_entry
 from bot.services import enrollment
 from bot.store.models import (
     Absence,
     AreaReview,
     Decision,
-    Delivery,
-    Diagnostic,
-    EntryCategory,
     FilingMemory,
     Handoff,
-    ImpactEntry,
-    Reply,
     SoloArea,
 )
 from tests.slack_api import SlackAPIServer
 from tests.support import BOT_TOKEN
 from tests.support import TEAM_ID as TEAM
+
+__all__ = ["add_diagnostic", "add_entry", "add_loops", "add_memory", "add_prompt", "enroll"]
 
 
 def enroll(
@@ -36,58 +35,8 @@ def enroll(
         return enrollment.start(session, profile, TEAM, "UTC", now).lead.id
 
 
-def add_entry(
-    session: Session, lead_id: int, at: datetime, text: str, categories: set[str], *, shareable: bool = False
-) -> None:
-    entry = ImpactEntry(lead_id=lead_id, text=text, source="dm", shareable=shareable, created_at=at)
-    session.add(entry)
-    session.flush()
-    session.add_all(EntryCategory(entry_id=entry.id, category=category) for category in categories)
-    session.add(
-        Reply(
-            entry_id=entry.id,
-            lead_id=lead_id,
-            text=text,
-            source="dm",
-            channel=f"D{lead_id}",
-            message_ts=f"{at.timestamp():.6f}",
-            created_at=at,
-        )
-    )
-
-
 def add_prompt(session: Session, lead_id: int, user_id: str, at: datetime, status: str) -> None:
-    session.add(
-        Delivery(
-            team_id=TEAM,
-            lead_id=lead_id,
-            kind="prompt",
-            period_key=at.date().isoformat(),
-            recipient=user_id,
-            prompt_id="delegation-01",
-            status=status,
-            attempts=1,
-            due_at=at,
-            created_at=at,
-        )
-    )
-
-
-def add_diagnostic(
-    session: Session, lead_id: int, at: datetime, verdict: str, hours: float, outcome: str | None
-) -> None:
-    session.add(
-        Diagnostic(
-            lead_id=lead_id,
-            task="the cache layer",
-            ownership="yes",
-            pull="dopamine",
-            hours=hours,
-            verdict=verdict,
-            outcome=outcome,
-            created_at=at,
-        )
-    )
+    history.add_prompt(session, TEAM, lead_id, user_id, at, status)
 
 
 def add_loops(session: Session, lead_id: int, at: datetime) -> None:

@@ -45,7 +45,7 @@ def coach(
 def test_help_lists_every_subcommand(tmp_path: Path) -> None:
     result = coach("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for name in ("run", "serve", "worker", "tick", "summary", "export", "db"):
+    for name in ("try", "run", "serve", "worker", "tick", "summary", "export", "db"):
         assert name in result.stdout
     assert "upgrade" in coach("db", "--help", cwd=tmp_path).stdout
 
@@ -276,3 +276,26 @@ def test_distributed_serve_shows_the_install_page_and_tick_runs(tmp_path: Path, 
         process.terminate()
         process.communicate(timeout=30)
     assert slack.calls() == []  # no workspace installed: nothing to say to Slack
+
+
+def test_try_on_a_port_in_use_is_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = coach(
+            "try", "--no-browser", "--empty", "--port", str(port), cwd=tmp_path, env={"TMPDIR": str(scratch)}
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"coach: port {port} is already in use on 127.0.0.1: stop what is using it, or set PORT (or --port) to another."
+    )
+    assert not list(scratch.iterdir())
+
+
+def test_try_with_a_database_url_it_cannot_use_is_one_line(tmp_path: Path) -> None:
+    result = coach("try", "--no-browser", "--database-url", "mysql://db/coach", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "coach: DATABASE_URL must start with sqlite:/// or postgresql:// (got mysql:...)."
